@@ -1,0 +1,22 @@
+# One image for every Taskgate process; docker-compose.yml picks the command
+# (npm run gateway | cron | portal | worker).
+FROM node:20-bookworm-slim
+
+# better-sqlite3 compiles from source when no prebuilt binary matches.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+# Dependencies first, so editing the source does not reinstall them. Dev dependencies stay:
+# the processes run TypeScript through tsx.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+
+# Empty named volumes take this folder's owner, so the node user can write artifacts.
+RUN mkdir -p /data/artifacts && chown -R node:node /data
+ENV NODE_ENV=production DATA_DIR=/data
+USER node
+EXPOSE 4000 3000
+CMD ["npm", "run", "gateway"]

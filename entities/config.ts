@@ -1,0 +1,176 @@
+// The one place that reads the environment. Every other module receives a Config.
+// All problems are collected and reported together, so a bad deployment is fixed in one go.
+
+export interface Config {
+  readonly gatewayPort: number;
+  readonly portalPort: number;
+  /** Public URL of the gateway, used in printed hints and credentials. */
+  readonly gatewayUrl: string;
+  /** The root client's access token; undefined means "generate one on first start". */
+  readonly rootAccessToken: string | undefined;
+  readonly database: DatabaseConfig;
+  /** `redis://…`, or undefined for in-process pub/sub. */
+  readonly pubsubUrl: string | undefined;
+  readonly artifactsUrl: string;
+  /** Folder for the embedded database, generated keys and local artifacts. */
+  readonly dataDir: string;
+  /** Key that signs temporary credentials; undefined means "generate into dataDir". */
+  readonly credentialsKey: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly limits: GraphqlLimits;
+}
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'mysql'; readonly url: string };
+
+export interface GraphqlLimits {
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  /** Largest accepted HTTP body, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const gatewayPort = read.port('GATEWAY_PORT', 4000);
+  const portalPort = read.port('PORTAL_PORT', 3000);
+  const dataDir = read.string('DATA_DIR', './data');
+  const database = read.database('DATABASE_URL', `sqlite:${dataDir}/taskgate.sqlite`);
+  const rootAccessToken = read.optional('ROOT_ACCESS_TOKEN');
+  if (rootAccessToken !== undefined && rootAccessToken.length < 22) {
+    problems.push('ROOT_ACCESS_TOKEN must be at least 22 characters long (unset it to have one generated)');
+  }
+  const credentialsKey = read.optional('CREDENTIALS_KEY');
+  if (credentialsKey !== undefined && credentialsKey.length < 32) {
+    problems.push('CREDENTIALS_KEY must be at least 32 characters long (unset it to have one generated)');
+  }
+  const pubsubUrl = read.url('PUBSUB_URL', ['redis:', 'rediss:']);
+  const artifactsUrl = read.url('ARTIFACTS_URL', ['file:', 's3:']) ?? `file:${dataDir}/artifacts`;
+  const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  const gatewayUrl = read.optional('GATEWAY_URL') ?? `http://localhost:${gatewayPort}/graphql`;
+  const limits: GraphqlLimits = {
+    maxDepth: read.int('GRAPHQL_MAX_DEPTH', 12, 1, 100),
+    maxCost: read.int('GRAPHQL_MAX_COST', 50_000, 1, 10_000_000),
+    maxBodyBytes: read.int('GRAPHQL_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
+  };
+
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    gatewayPort,
+    portalPort,
+    gatewayUrl,
+    rootAccessToken,
+    database,
+    pubsubUrl,
+    artifactsUrl,
+    dataDir,
+    credentialsKey,
+    logLevel,
+    limits: Object.freeze(limits),
+  });
+}
+
+/** The config as it may be printed: secrets and passwords replaced. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const database =
+    config.database.kind === 'mysql'
+      ? { kind: 'mysql', url: config.database.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') }
+      : config.database;
+  return {
+    ...config,
+    database,
+    rootAccessToken: config.rootAccessToken ? '***' : undefined,
+    credentialsKey: config.credentialsKey ? '***' : undefined,
+  };
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.int(name, fallback, 0, 65535);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    const protocol = /^[a-z0-9+]+:/i.exec(raw)?.[0].toLowerCase();
+    if (!protocol || !protocols.includes(protocol)) {
+      this.problems.push(`${name} must start with ${protocols.join(' or ')}, got "${redactUrl(raw)}"`);
+      return undefined;
+    }
+    return raw;
+  }
+
+  database(name: string, fallback: string): DatabaseConfig {
+    const raw = this.optional(name) ?? fallback;
+    if (raw.startsWith('sqlite:')) {
+      const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+      if (!file) this.problems.push(`${name} must name a file, e.g. sqlite:./data/taskgate.sqlite`);
+      return { kind: 'sqlite', file };
+    }
+    if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+      try {
+        const url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+        if (url.pathname.length < 2) this.problems.push(`${name} must name a database, e.g. mysql://user:pass@host:3306/taskgate`);
+        return { kind: 'mysql', url: url.toString() };
+      } catch {
+        this.problems.push(`${name} is not a valid URL: "${redactUrl(raw)}"`);
+      }
+    } else {
+      this.problems.push(`${name} must be sqlite:<file> or mysql://user:pass@host:port/db, got "${redactUrl(raw)}"`);
+    }
+    return { kind: 'sqlite', file: './data/taskgate.sqlite' };
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

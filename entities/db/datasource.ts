@@ -1,0 +1,96 @@
+// Opens the database named by the config, on SQLite or MySQL/MariaDB, and runs pending migrations.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, MigrationExecutor } from 'typeorm';
+import type { DatabaseConfig } from '../config';
+import { ServiceUnavailable } from '../errors';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+export function createDataSource(database: DatabaseConfig): DataSource {
+  if (database.kind === 'sqlite') {
+    if (database.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(database.file)), { recursive: true });
+    return new DataSource({
+      type: 'better-sqlite3',
+      database: database.file,
+      entities,
+      migrations,
+      enableWAL: true,
+      // Gateway and cron share the file: wait for the single writer instead of failing at once.
+      prepareDatabase: (db: { pragma(s: string): unknown }) => {
+        db.pragma('busy_timeout = 10000');
+        db.pragma('foreign_keys = ON');
+        // Prefix filters must be case-sensitive, as they are on MySQL with binary collation.
+        db.pragma('case_sensitive_like = ON');
+      },
+    });
+  }
+  return new DataSource({
+    type: 'mysql',
+    url: database.url,
+    entities,
+    migrations,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    charset: 'utf8mb4',
+    poolSize: 20,
+    connectTimeout: 5000,
+    // Keep-alive so a dead server is noticed on idle connections, not only on the next query.
+    extra: { enableKeepAlive: true, keepAliveInitialDelay: 10_000, idleTimeout: 60_000, maxIdle: 10 },
+  });
+}
+
+/** Connects and migrates; an unreachable database gives one clear ServiceUnavailable. */
+export async function openDatabase(database: DatabaseConfig): Promise<DataSource> {
+  const dataSource = createDataSource(database);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new ServiceUnavailable(`Cannot open the database at ${describeDatabase(database)}: ${reason(error)}`);
+  }
+  try {
+    await runMigrations(dataSource);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+  return dataSource;
+}
+
+/**
+ * Runs pending migrations once even when several processes start together: MySQL takes a named
+ * lock on the migrating connection; SQLite's single writer already serialises them.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  const mysql = dataSource.options.type === 'mysql';
+  try {
+    if (mysql) await runner.query(`SELECT GET_LOCK('taskgate_migrations', 120)`);
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = mysql ? 'each' : 'all';
+    try {
+      await executor.executePendingMigrations();
+    } catch (error) {
+      // On SQLite another process may have migrated between our check and our write; that
+      // attempt was rolled back whole, and nothing is left to do.
+      if (mysql || (await executor.getPendingMigrations()).length) throw error;
+    }
+  } finally {
+    if (mysql) await runner.query(`SELECT RELEASE_LOCK('taskgate_migrations')`).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+export function describeDatabase(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite') return `sqlite:${database.file}`;
+  const url = new URL(database.url);
+  return `mysql://${url.host}${url.pathname}`;
+}
+
+function reason(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e?.code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
+  if (e?.code === 'ER_ACCESS_DENIED_ERROR') return 'access denied (check the user and password)';
+  if (e?.code === 'ER_BAD_DB_ERROR') return 'the database does not exist (create it first)';
+  return e?.message?.split('\n')[0] ?? String(error);
+}

@@ -1,0 +1,62 @@
+// Maps every error to one code of the closed set (DESIGN §6). Domain errors keep their message
+// and details; database outages get a clear retryable message; anything else is logged by the
+// caller with the request id and shown only as "internal error".
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable } from '../entities/db/unavailable';
+import { DomainError, ErrorCode } from '../entities/errors';
+
+/** Apollo's and graphql-js's own codes, all of which mean "the request itself is wrong". */
+const INPUT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+const OWN_CODES = new Set<string>(['TOO_COMPLEX', 'UNAUTHENTICATED', 'RATE_LIMITED', 'INSUFFICIENT_SCOPES', 'NOT_FOUND', 'CONFLICT', 'EXPIRED']);
+
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached right now; retry in a few seconds.';
+
+export interface Classified {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  /** True when the error is unexpected and must be logged with the request id. */
+  internal: boolean;
+}
+
+export function classifyError(error: unknown, fallbackMessage?: string): Classified {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    return { code: original.code, message: original.message, details: original.details, internal: false };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return { code: 'INTERNAL_SERVER_ERROR', message: DATABASE_UNAVAILABLE_MESSAGE, details: { retryable: true }, internal: false };
+  }
+  if (original instanceof GraphQLError && !original.originalError) {
+    const code = String(original.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED');
+    if (OWN_CODES.has(code)) {
+      return { code: code as ErrorCode, message: original.message, details: original.extensions?.details as Record<string, unknown>, internal: false };
+    }
+    if (INPUT_CODES.has(code)) return { code: 'BAD_USER_INPUT', message: original.message, internal: false };
+  }
+  return { code: 'INTERNAL_SERVER_ERROR', message: fallbackMessage ?? 'Internal error', internal: true };
+}
+
+export function formatError(requestId: () => string | undefined) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const id = requestId();
+    const c = classifyError(error, `Internal error; quote request id ${id ?? 'unknown'} when reporting it.`);
+    const extensions: Record<string, unknown> = { code: c.code };
+    if (c.details && Object.keys(c.details).length) extensions.details = c.details;
+    return { message: c.message, locations: formatted.locations, path: formatted.path, extensions };
+  };
+}
+
+/** A GraphQLError with one of our codes, for errors raised in the transport layer. */
+export function transportError(code: ErrorCode, message: string, details?: Record<string, unknown>, httpStatus?: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...(details ? { details } : {}), ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+}

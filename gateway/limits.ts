@@ -1,0 +1,127 @@
+// Depth and cost of an operation, computed before it runs, on HTTP and WebSocket alike.
+// Cost: every field costs 1, and a field taking `first`/`last` (a connection page) multiplies
+// the cost of what is selected under it by that page size (DEFAULT_PAGE when absent), so
+// "1000 roles with 1000 scopes each" is priced as what it will cost the database and the wire.
+import {
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  Kind,
+  OperationDefinitionNode,
+  SelectionSetNode,
+  valueFromASTUntyped,
+} from 'graphql';
+import type { GraphqlLimits } from '../entities/config';
+import { DEFAULT_PAGE } from '../entities/pagination';
+
+/** Bounds parsing work before validation runs (validating an alias bomb is quadratic). */
+export const MAX_TOKENS = 10_000;
+
+export interface OperationMeasure {
+  depth: number;
+  cost: number;
+}
+
+export function measureOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): OperationMeasure {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  const operations: OperationDefinitionNode[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
+  }
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  if (!operation) return { depth: 0, cost: 0 };
+  return measureSelection(operation.selectionSet, fragments, variables ?? {}, new Set());
+}
+
+function measureSelection(
+  selection: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  visiting: Set<string>,
+): OperationMeasure {
+  let depth = 0;
+  let cost = 0;
+  for (const node of selection.selections) {
+    let inner: OperationMeasure;
+    if (node.kind === Kind.FIELD) {
+      inner = measureField(node, fragments, variables, visiting);
+    } else if (node.kind === Kind.INLINE_FRAGMENT) {
+      inner = measureSelection(node.selectionSet, fragments, variables, visiting);
+    } else {
+      const name = node.name.value;
+      const fragment = fragments.get(name);
+      // A fragment cycle is a validation error reported elsewhere; do not recurse forever.
+      if (!fragment || visiting.has(name)) continue;
+      visiting.add(name);
+      inner = measureSelection(fragment.selectionSet, fragments, variables, visiting);
+      visiting.delete(name);
+    }
+    depth = Math.max(depth, inner.depth);
+    cost += inner.cost;
+  }
+  return { depth, cost };
+}
+
+function measureField(
+  field: FieldNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  visiting: Set<string>,
+): OperationMeasure {
+  if (!field.selectionSet) return { depth: 1, cost: 1 };
+  const below = measureSelection(field.selectionSet, fragments, variables, visiting);
+  return { depth: below.depth + 1, cost: 1 + pageSize(field, variables) * below.cost };
+}
+
+function pageSize(field: FieldNode, variables: Record<string, unknown>): number {
+  let size: number | undefined;
+  let paged = false;
+  for (const arg of field.arguments ?? []) {
+    if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
+    paged = true;
+    const value = valueFromASTUntyped(arg.value, variables);
+    if (typeof value === 'number') size = Math.max(size ?? 0, value);
+  }
+  if (size !== undefined) return Math.max(1, size);
+  return paged || isConnection(field) ? DEFAULT_PAGE : 1;
+}
+
+/** A connection field selects `edges`, `nodes` or `pageInfo`. */
+function isConnection(field: FieldNode): boolean {
+  return Boolean(
+    field.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && ['edges', 'nodes', 'pageInfo'].includes(s.name.value)),
+  );
+}
+
+/** Throws TOO_COMPLEX when over a limit; otherwise returns the measure for `extensions.cost`. */
+export function enforceLimits(
+  limits: GraphqlLimits,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): OperationMeasure {
+  const measure = measureOperation(document, operationName, variables);
+  if (measure.depth > limits.maxDepth) {
+    throw tooComplex(`the operation is ${measure.depth} levels deep; the limit is ${limits.maxDepth}`, measure, limits);
+  }
+  if (measure.cost > limits.maxCost) {
+    throw tooComplex(`the operation costs ${measure.cost}; the limit is ${limits.maxCost} (ask for smaller pages)`, measure, limits);
+  }
+  return measure;
+}
+
+function tooComplex(message: string, measure: OperationMeasure, limits: GraphqlLimits): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'TOO_COMPLEX',
+      details: { depth: measure.depth, maxDepth: limits.maxDepth, cost: measure.cost, maxCost: limits.maxCost },
+      http: { status: 400 },
+    },
+  });
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
+import { AuthResolver } from './auth/resolvers';
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/**
+ * type-graphql insists on a pubSub once any subscription exists, even though every subscription
+ * here brings its own `subscribe` over the core's event bus. This one refuses use, so a
+ * subscription declared with `topics` fails loudly instead of silently never firing.
+ */
+const topicsNotSupported: PubSub = {
+  publish() {
+    throw new Error('publish through core.events; type-graphql topics are not used');
+  },
+  subscribe() {
+    throw new Error('declare subscriptions with `subscribe` over core.events; type-graphql topics are not used');
+  },
+};
+
+/** The gateway's schema; built once per process (type-graphql's metadata is global). */
+export function buildGatewaySchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({ resolvers: [AuthResolver], validate: false, pubSub: topicsNotSupported });
+  return built;
+}

@@ -1,0 +1,145 @@
+// The gateway process: Express + Apollo Server for HTTP and graphql-ws for WebSocket, on one port
+// and one path. Holds no state a second replica would need.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../entities/auth/authenticate';
+import type { Core } from '../entities/core';
+import { DomainError } from '../entities/errors';
+import { createContext, GatewayContext } from './context';
+import { parseAuthorization } from './credentials';
+import { classifyError, formatError, transportError } from './errors';
+import { mountHealth } from './health';
+import { enforceLimits, MAX_TOKENS } from './limits';
+import { buildGatewaySchema } from './schema';
+import { attachWebSocket } from './websocket';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface Gateway {
+  readonly url: string;
+  readonly port: number;
+  readonly schema: GraphQLSchema;
+  /** Stops accepting, lets in-flight requests finish, closes sockets. Does not close the core. */
+  close(): Promise<void>;
+}
+
+const requestStore = new AsyncLocalStorage<{ requestId: string }>();
+
+export async function startGateway(core: Core, options: { port?: number; host?: string } = {}): Promise<Gateway> {
+  const schema = await buildGatewaySchema();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    parseOptions: { maxTokens: MAX_TOKENS },
+    formatError: formatError(() => requestStore.getStore()?.requestId),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      limitsPlugin(core),
+      logErrorsPlugin(),
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const given = req.header('x-request-id');
+    const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : crypto.randomUUID();
+    res.setHeader('x-request-id', requestId);
+    requestStore.run({ requestId }, next);
+  });
+  mountHealth(app, core);
+  app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors);
+  app.use(
+    GRAPHQL_PATH,
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = requestStore.getStore()?.requestId ?? crypto.randomUUID();
+        try {
+          const { credentials, authorizedScopes } = parseAuthorization(req.headers.authorization, req.headers['x-authorized-scopes']);
+          const caller = await authenticate(core, { credentials, authorizedScopes });
+          return createContext(core, caller, requestId);
+        } catch (error) {
+          if (error instanceof DomainError) throw transportError(error.code, error.message, error.details, error.code === 'UNAUTHENTICATED' ? 401 : 400);
+          throw error;
+        }
+      },
+    }),
+  );
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: core.config.limits.maxBodyBytes });
+  const ws = attachWebSocket(core, schema, wsServer);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? core.config.gatewayPort, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}${GRAPHQL_PATH}`,
+    port,
+    schema,
+    async close() {
+      await ws.close();
+      // Drains in-flight HTTP requests (the drain plugin), then closes the listener.
+      await apollo.stop();
+    },
+  };
+}
+
+/** Malformed or oversized bodies get the same error shape as every other error. */
+function bodyErrors(error: { type?: string; status?: number; message?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) {
+  if (!error) return next();
+  const tooLarge = error.type === 'entity.too.large';
+  const message = tooLarge ? 'the request body is larger than the limit' : `the request body is not valid JSON: ${error.message ?? ''}`;
+  res.status(tooLarge ? 413 : 400).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+}
+
+function limitsPlugin(core: Core): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, contextValue }) {
+          const measure = enforceLimits(core.config.limits, document, request.operationName, request.variables);
+          contextValue.cost = { requested: measure.cost, limit: core.config.limits.maxCost };
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const extensions = (response.body.singleResult.extensions ??= {});
+          if (contextValue?.cost) extensions.cost = contextValue.cost;
+          if (contextValue?.requestId) extensions.requestId = contextValue.requestId;
+        },
+      };
+    },
+  };
+}
+
+function logErrorsPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const c = classifyError(error);
+            if (c.internal) contextValue?.log?.error({ err: error.originalError ?? error }, 'internal error');
+            else if (c.details?.retryable) contextValue?.log?.warn({ err: error.originalError ?? error }, c.message);
+          }
+        },
+      };
+    },
+  };
+}
