@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // One graphql instance for our code and for Apollo/type-graphql (which require() the CJS
+    // build); two would break graphql-js's instanceof checks ("another module or realm").
+    alias: { graphql: require.resolve('graphql') },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Integration files start gateways and databases of their own; two at a time fits 2 cores.

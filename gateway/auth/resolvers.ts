@@ -1,6 +1,6 @@
 // Auth resolvers: each is input → one command → output type.
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { DateTimeISOResolver } from 'graphql-scalars';
+import { DateTimeResolver } from 'graphql-scalars';
 import {
   createClient,
   deleteClient,
@@ -160,8 +160,8 @@ export class AuthResolver {
   createTemporaryCredentials(
     @Ctx() ctx: GatewayContext,
     @Arg('scopes', () => [String], { description: 'Scopes of the credentials; the caller must hold each.' }) scopes: string[],
-    @Arg('expiry', () => DateTimeISOResolver, { description: 'When they stop working (at most 31 days after start).' }) expiry: Date,
-    @Arg('start', () => DateTimeISOResolver, { nullable: true, description: 'When they start working (default: now).' }) start?: Date | null,
+    @Arg('expiry', () => DateTimeResolver, { description: 'When they stop working (at most 31 days after start).' }) expiry: Date,
+    @Arg('start', () => DateTimeResolver, { nullable: true, description: 'When they start working (default: now).' }) start?: Date | null,
   ) {
     return createTemporaryCredentials(ctx, { scopes, expiry, start });
   }

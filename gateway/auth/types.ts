@@ -1,6 +1,6 @@
 // GraphQL types of the auth area. Separate from the TypeORM entities: only what is declared
 // here reaches the API (the access token hash never does).
-import { DateTimeISOResolver } from 'graphql-scalars';
+import { DateTimeResolver } from 'graphql-scalars';
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { connectionType } from '../common/connection';
 
@@ -18,7 +18,7 @@ export class ClientType {
   @Field(() => [String], { description: 'The client’s scopes with every role it can assume expanded.' })
   expandedScopes!: string[];
 
-  @Field(() => DateTimeISOResolver, { description: 'After this time the client can no longer authenticate.' })
+  @Field(() => DateTimeResolver, { description: 'After this time the client can no longer authenticate.' })
   expires!: Date;
 
   @Field(() => Boolean, { description: 'A disabled client cannot authenticate.' })
@@ -27,16 +27,16 @@ export class ClientType {
   @Field(() => Boolean, { description: 'Delete the client once it has expired.' })
   deleteOnExpiration!: boolean;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the client was created.' })
+  @Field(() => DateTimeResolver, { description: 'When the client was created.' })
   created!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the client was last changed.' })
+  @Field(() => DateTimeResolver, { description: 'When the client was last changed.' })
   lastModified!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the client last authenticated (kept to within six hours).' })
+  @Field(() => DateTimeResolver, { description: 'When the client last authenticated (kept to within six hours).' })
   lastDateUsed!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the access token was last reset.' })
+  @Field(() => DateTimeResolver, { description: 'When the access token was last reset.' })
   lastRotated!: Date;
 }
 
@@ -54,7 +54,7 @@ export class ClientInput {
   @Field(() => String, { defaultValue: '', description: 'What the client is for (Markdown).' })
   description!: string;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the client stops working.' })
+  @Field(() => DateTimeResolver, { description: 'When the client stops working.' })
   expires!: Date;
 
   @Field(() => Boolean, { defaultValue: false, description: 'Delete the client once it has expired.' })
@@ -69,7 +69,7 @@ export class ClientUpdateInput {
   @Field(() => String, { nullable: true, description: 'The new description.' })
   description?: string | null;
 
-  @Field(() => DateTimeISOResolver, { nullable: true, description: 'The new expiry.' })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'The new expiry.' })
   expires?: Date | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Delete the client once it has expired.' })
@@ -92,10 +92,10 @@ export class RoleType {
   @Field(() => String, { description: 'What the role is for (Markdown).' })
   description!: string;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the role was created.' })
+  @Field(() => DateTimeResolver, { description: 'When the role was created.' })
   created!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the role was last changed.' })
+  @Field(() => DateTimeResolver, { description: 'When the role was last changed.' })
   lastModified!: Date;
 }
 
@@ -134,10 +134,10 @@ export class TemporaryCredentialsType {
   @Field(() => String, { description: 'The certificate’s JSON text, as Taskcluster’s temporary credentials carry it.' })
   certificate!: string;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the credentials start working.' })
+  @Field(() => DateTimeResolver, { description: 'When the credentials start working.' })
   start!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'When the credentials stop working.' })
+  @Field(() => DateTimeResolver, { description: 'When the credentials stop working.' })
   expiry!: Date;
 }
 
