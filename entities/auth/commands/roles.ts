@@ -10,7 +10,7 @@ import { AuthState } from '../AuthState';
 import { CommandContext, requireScopes } from '../require-scopes';
 import { Role } from '../Role';
 import { ROLES_CHANGED } from '../role-cache';
-import { findRoleCycle } from '../role-resolver';
+import { findRoleCycle, validateRoleDefinition } from '../role-resolver';
 import { normalizeScopes, satisfies } from '../scopes';
 import { checkDescription, checkRoleId, checkScopes } from '../validation';
 
@@ -108,6 +108,8 @@ function checkedRole(roleId: string, role: RoleInput): string[] {
   const scopes = normalizeScopes(role.scopes);
   checkScopes(scopes);
   checkDescription(role.description ?? '');
+  const problem = validateRoleDefinition({ roleId, scopes });
+  if (problem) throw new InputError(problem, { field: 'scopes' });
   return scopes;
 }
 
