@@ -6,7 +6,7 @@ import { openCore, type Core } from '../../entities/core';
 import { createLogger } from '../../entities/log';
 import { startGateway, type Gateway } from '../../gateway/server';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
-import { gql, gqlOk, type Auth } from './graphql';
+import { gql, gqlOk, type Auth, type GraphqlResponse } from './graphql';
 
 export const ROOT_TOKEN = 'root-token-for-tests-0123456789abcdef';
 export const CREDENTIALS_KEY = 'credentials-key-for-tests-0123456789abcdef';
@@ -18,7 +18,12 @@ export interface TestGateway {
   database: TestDatabase;
   /** `root:<token>`, for the Bearer header. */
   root: string;
-  gql: typeof gql extends (url: string, ...rest: infer R) => infer O ? (...rest: R) => O : never;
+  gql: <T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    auth?: Auth,
+    headers?: Record<string, string>,
+  ) => Promise<GraphqlResponse<T>>;
   ok: <T = Record<string, any>>(query: string, variables?: Record<string, unknown>, auth?: Auth) => Promise<T>;
   close(): Promise<void>;
 }
@@ -53,7 +58,7 @@ export async function startTestGateway(kind: DatabaseKind, options: TestGatewayO
     url,
     database,
     root: `root:${ROOT_TOKEN}`,
-    gql: (...args) => gql(url, ...args),
+    gql: (query, variables, auth, headers) => gql(url, query, variables, auth, headers),
     ok: (query, variables, auth) => gqlOk(url, query, variables, auth),
     async close() {
       await gateway.close();
