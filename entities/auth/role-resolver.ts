@@ -40,8 +40,10 @@ const DEFAULT_CACHE_SIZE = 10_000;
 // cycle (role `a*` holding `assume:ab<..>`) grows a new, longer scope on every round. Accepted
 // data cannot contain one (findRoleCycle and validateRoleDefinition refuse them), so these only
 // bound what bad data can cost; scopes they cut are never granted, so they cannot escalate.
+// The scope budget of one derivation grows with the data, so a legitimate fan-out over every
+// parameterized role (`assume:repo:*` with thousands of repository roles) always fits.
 const MAX_PARAMETERIZED_SCOPE_LENGTH = 1024;
-const MAX_SCOPES_DERIVED_PER_STEP = 20_000;
+const BASE_DERIVATION_BUDGET = 20_000;
 
 /** A star role's scope holding `<..>`, split around the first `<..>`. */
 interface ParameterizedScope {
@@ -58,20 +60,30 @@ interface IndexedRole {
   parameterizedScopes: readonly ParameterizedScope[];
   /** Memoized derivation from plainScopes; valid for the life of the resolver. */
   step?: Derivation;
+  /** Memoized derivation from `assume:<roleId>` (grantingRoles only). */
+  entry?: Derivation;
 }
 
 /** Scopes granted directly, and the roles whose own scopes are granted too. */
 interface Derivation {
-  scopes: string[];
-  roles: IndexedRole[];
+  readonly scopes: readonly string[];
+  readonly roles: readonly IndexedRole[];
 }
 
-type MatchVisitor = (role: IndexedRole, parameter: string) => void;
+/** Receives the roles a scope grants directly (an object, not a callback: see RoleIndex). */
+interface MatchSink {
+  matched(role: IndexedRole, parameter: string): void;
+}
+
+/** A sink collecting matched roles' positions, for the (cold) graph builders. */
+function positionCollector(index: RoleIndex, into: Set<number>): MatchSink {
+  return { matched: role => into.add(index.position.get(role)!) };
+}
 
 export class RoleResolver {
   private readonly index: RoleIndex;
   private readonly cache: LruCache<readonly string[]>;
-  private reverseEdges?: IndexedRole[][];
+  private grantedByCache?: number[][];
 
   constructor(roles: readonly RoleDefinition[], options: RoleResolverOptions = {}) {
     this.index = new RoleIndex(roles);
@@ -94,34 +106,42 @@ export class RoleResolver {
 
   /**
    * Ids of roles R, sorted, for which expand([`assume:R`]) satisfies `scope` (star roles
-   * included, reported by their own id). Candidates come from a reverse walk of a conservative
-   * role graph; each is then confirmed by a real expansion, so the answer is exact.
+   * included, reported by their own id); at most `limit` of them.
+   *
+   * Walks the exact step graph backwards (role → roles its step grants, substitutions
+   * included) from the roles whose steps hold a matching scope, then confirms each candidate
+   * with a real expansion (only `a**`-style scopes, which normalize oddly, ever fail that).
+   * The first call computes every role's step, a one-off cost per resolver (bench/auth).
    */
   grantingRoles(scope: string, limit = 20): string[] {
     const { roles, position } = this.index;
-    const reverse = this.reverseGraph();
-    const isCandidate = new Set<IndexedRole>();
-    const pending: IndexedRole[] = [];
-    for (const role of roles) {
-      if (mayProduce(role, scope)) {
-        isCandidate.add(role);
-        pending.push(role);
+    const grantedBy = this.grantedBy();
+    const reaches = new Uint8Array(roles.length);
+    const pending: number[] = [];
+    roles.forEach((role, i) => {
+      if (this.stepOf(role).scopes.some(held => scopeMatch(held, scope))) {
+        reaches[i] = 1;
+        pending.push(i);
       }
-    }
+    });
     for (let i = 0; i < pending.length; i++) {
-      for (const granter of reverse[position.get(pending[i]) ?? -1] ?? []) {
-        if (!isCandidate.has(granter)) {
-          isCandidate.add(granter);
+      for (const granter of grantedBy[pending[i]]) {
+        if (!reaches[granter]) {
+          reaches[granter] = 1;
           pending.push(granter);
         }
       }
     }
+    const candidates = roles.filter(role => {
+      const entry = this.entryOf(role);
+      return entry.scopes.some(held => scopeMatch(held, scope)) || entry.roles.some(next => reaches[position.get(next) ?? 0]);
+    });
+    candidates.sort((a, b) => (a.roleId < b.roleId ? -1 : 1));
     const result: string[] = [];
-    const candidates = [...isCandidate].sort((a, b) => (a.roleId < b.roleId ? -1 : 1));
     for (const role of candidates) {
       if (result.length >= limit) break;
-      const expansion = this.expandGranting([`${ASSUME}${role.roleId}`]);
-      if (satisfies(expansion, [scope])) result.push(role.roleId);
+      // Through the LRU: these are the expansions a request as that role would compute anyway.
+      if (satisfies(this.expand([`${ASSUME}${role.roleId}`]), [scope])) result.push(role.roleId);
     }
     return result;
   }
@@ -152,22 +172,22 @@ export class RoleResolver {
     return role.step;
   }
 
-  /** reverse[i] lists the roles whose expansion can directly include role i (conservatively). */
-  private reverseGraph(): IndexedRole[][] {
-    if (this.reverseEdges) return this.reverseEdges;
+  /** What holding `assume:<roleId>` derives before any role step: the role itself and more. */
+  private entryOf(role: IndexedRole): Derivation {
+    role.entry ??= derive(this.index, [`${ASSUME}${role.roleId}`]);
+    return role.entry;
+  }
+
+  /** grantedBy[i]: positions of the roles whose step grants role i. */
+  private grantedBy(): number[][] {
+    if (this.grantedByCache) return this.grantedByCache;
     const { roles, position } = this.index;
-    const reverse: IndexedRole[][] = roles.map(() => []);
+    const grantedBy: number[][] = roles.map(() => []);
     roles.forEach((role, i) => {
-      const targets = new Set<number>();
-      const collect: MatchVisitor = target => targets.add(position.get(target) ?? -1);
-      // Assuming the role itself can also match other roles (`assume:repo:x` matches `repo:*`,
-      // `assume:repo:*` matches every `repo:…` role).
-      this.index.forEachMatch(`${ASSUME}${role.roleId}`, collect);
-      for (const scope of conservativeScopes(role)) this.index.forEachMatch(scope, collect);
-      for (const target of targets) if (target !== i && target >= 0) reverse[target].push(role);
+      for (const next of this.stepOf(role).roles) grantedBy[position.get(next) ?? 0].push(i);
     });
-    this.reverseEdges = reverse;
-    return reverse;
+    this.grantedByCache = grantedBy;
+    return grantedBy;
   }
 }
 
@@ -180,12 +200,11 @@ export class RoleResolver {
  */
 export function findRoleCycle(roles: readonly RoleDefinition[]): string[] | null {
   const index = new RoleIndex(roles);
-  const { roles: nodes, position } = index;
+  const nodes = index.roles;
   const successors = nodes.map((role, i) => {
     const targets = new Set<number>();
-    for (const scope of conservativeScopes(role)) {
-      index.forEachMatch(scope, target => targets.add(position.get(target) ?? i));
-    }
+    const sink = positionCollector(index, targets);
+    for (const scope of conservativeScopes(role)) index.forEachMatch(scope, sink);
     targets.delete(i);
     return [...targets];
   });
@@ -229,15 +248,22 @@ export function validateRoleDefinition(role: RoleDefinition): string | null {
 
 /**
  * Sorted arrays over role patterns. Matching a scope costs a few binary searches plus the
- * matches themselves; building is one sort per array.
+ * matches themselves; building is one sort per array. The match loop allocates nothing and
+ * calls no closures: it runs once per granting scope of every expansion, and per-call arrow
+ * functions showed up as a tenth of cold expansion time in a CPU profile.
  */
 class RoleIndex {
   readonly roles: IndexedRole[];
   readonly position: Map<IndexedRole, number>;
   private readonly plainByPattern = new Map<string, IndexedRole>();
-  private readonly starByPrefix = new Map<string, IndexedRole>();
+  /** Plain roles sorted by pattern, and their patterns (parallel arrays). */
+  private readonly plainRoles: IndexedRole[];
   private readonly plainPatterns: string[];
+  /** Star roles sorted by pattern (the prefix before `*`), and those prefixes. */
+  private readonly starRoles: IndexedRole[];
   private readonly starPrefixes: string[];
+  /** Most scopes one derivation may process; see BASE_DERIVATION_BUDGET. */
+  readonly derivationBudget: number;
 
   constructor(definitions: readonly RoleDefinition[]) {
     // A role id is unique in storage; if a caller repeats one anyway, its scopes add up.
@@ -249,31 +275,59 @@ class RoleIndex {
     }
     this.roles = [...scopesById].map(([roleId, scopes]) => indexRole(roleId, scopes));
     this.position = new Map(this.roles.map((role, i) => [role, i]));
-    for (const role of this.roles) {
-      if (role.isStar) this.starByPrefix.set(role.pattern, role);
-      else this.plainByPattern.set(role.pattern, role);
-    }
-    this.plainPatterns = [...this.plainByPattern.keys()].sort();
-    this.starPrefixes = [...this.starByPrefix.keys()].sort();
+    const byPattern = (a: IndexedRole, b: IndexedRole) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0);
+    this.plainRoles = this.roles.filter(role => !role.isStar).sort(byPattern);
+    this.plainPatterns = this.plainRoles.map(role => role.pattern);
+    this.starRoles = this.roles.filter(role => role.isStar).sort(byPattern);
+    this.starPrefixes = this.starRoles.map(role => role.pattern);
+    for (const role of this.plainRoles) this.plainByPattern.set(role.pattern, role);
+    const parameterized = this.starRoles.reduce((sum, role) => sum + role.parameterizedScopes.length, 0);
+    this.derivationBudget = BASE_DERIVATION_BUDGET + 4 * parameterized;
   }
 
-  /** Calls `visit` once per role that `scope` grants directly, with the parameter it binds. */
-  forEachMatch(scope: string, visit: MatchVisitor): void {
+  /** Tells `sink` about every role that `scope` grants directly, with the parameter it binds. */
+  forEachMatch(scope: string, sink: MatchSink): void {
     const isStarScope = scope.endsWith('*');
     const body = isStarScope ? scope.slice(0, -1) : scope;
     if (isStarScope) {
-      forEachWithPrefix(this.plainPatterns, body, pattern => visit(this.plainByPattern.get(pattern)!, ''));
+      const patterns = this.plainPatterns;
+      for (let i = lowerBound(patterns, body); i < patterns.length && patterns[i].startsWith(body); i++) {
+        sink.matched(this.plainRoles[i], '');
+      }
     } else {
       const role = this.plainByPattern.get(scope);
-      if (role) visit(role, '');
+      if (role) sink.matched(role, '');
     }
-    forEachPrefixOf(this.starPrefixes, body, prefix =>
-      visit(this.starByPrefix.get(prefix)!, scope.slice(prefix.length)),
-    );
+    this.forEachStarPrefixOf(scope, body, sink);
     if (isStarScope) {
-      forEachWithPrefix(this.starPrefixes, body, prefix => {
-        if (prefix.length > body.length) visit(this.starByPrefix.get(prefix)!, '*');
-      });
+      const prefixes = this.starPrefixes;
+      for (let i = lowerBound(prefixes, body); i < prefixes.length && prefixes[i].startsWith(body); i++) {
+        if (prefixes[i].length > body.length) sink.matched(this.starRoles[i], '*');
+      }
+    }
+  }
+
+  /**
+   * Star roles whose prefix is a prefix of `body`, bound to the rest of `scope`. Any such prefix
+   * sorts between itself and `body`, so it is also a prefix of the last prefix <= the query;
+   * each round either reports that one or cuts the query to its common prefix with it.
+   * Usually one or two binary searches.
+   */
+  private forEachStarPrefixOf(scope: string, body: string, sink: MatchSink): void {
+    const prefixes = this.starPrefixes;
+    let query = body;
+    for (;;) {
+      let at = lowerBound(prefixes, query);
+      if (at === prefixes.length || prefixes[at] !== query) at--;
+      if (at < 0) return;
+      const candidate = prefixes[at];
+      if (query.startsWith(candidate)) {
+        sink.matched(this.starRoles[at], scope.slice(candidate.length));
+        if (candidate.length === 0) return;
+        query = candidate.slice(0, -1);
+      } else {
+        query = query.slice(0, commonPrefixLength(candidate, query));
+      }
     }
   }
 }
@@ -298,37 +352,51 @@ function indexRole(roleId: string, scopes: readonly string[]): IndexedRole {
  * star that covers the narrower one).
  */
 function derive(index: RoleIndex, seeds: readonly string[]): Derivation {
-  const scopes: string[] = [];
-  const roles: IndexedRole[] = [];
-  const rolesSeen = new Set<IndexedRole>();
-  const queued = new Set<string>();
-  const pending: string[] = [];
-  const processedStars = new PrefixSet();
-  const offer = (scope: string): void => {
-    scopes.push(scope);
-    if (isAssumeRelevant(scope) && !queued.has(scope)) {
-      queued.add(scope);
-      pending.push(scope);
+  // Most roles are leaves: nothing to match, nothing to allocate.
+  if (!seeds.some(isAssumeRelevant)) return { scopes: seeds, roles: [] };
+  return new DerivationBuilder(index).run(seeds);
+}
+
+class DerivationBuilder implements MatchSink {
+  private readonly scopes: string[] = [];
+  private readonly roles: IndexedRole[] = [];
+  private readonly rolesSeen = new Set<IndexedRole>();
+  private readonly queued = new Set<string>();
+  private readonly pending: string[] = [];
+  private readonly processedStars = new PrefixSet();
+
+  constructor(private readonly index: RoleIndex) {}
+
+  run(seeds: readonly string[]): Derivation {
+    for (const seed of seeds) this.offer(seed);
+    const { pending } = this;
+    for (let i = 0; i < pending.length && i < this.index.derivationBudget; i++) {
+      const scope = pending[i];
+      if (this.processedStars.hasPrefixOf(scope)) continue;
+      if (scope.endsWith('*')) this.processedStars.add(scope.slice(0, -1));
+      this.index.forEachMatch(scope, this);
     }
-  };
-  const onMatch: MatchVisitor = (role, parameter) => {
-    if (!rolesSeen.has(role)) {
-      rolesSeen.add(role);
-      roles.push(role);
+    return { scopes: this.scopes, roles: this.roles };
+  }
+
+  matched(role: IndexedRole, parameter: string): void {
+    if (!this.rolesSeen.has(role)) {
+      this.rolesSeen.add(role);
+      this.roles.push(role);
     }
     for (const parameterized of role.parameterizedScopes) {
       const scope = substitute(parameterized, parameter);
-      if (scope.length <= MAX_PARAMETERIZED_SCOPE_LENGTH) offer(scope);
+      if (scope.length <= MAX_PARAMETERIZED_SCOPE_LENGTH) this.offer(scope);
     }
-  };
-  seeds.forEach(offer);
-  for (let i = 0; i < pending.length && i < MAX_SCOPES_DERIVED_PER_STEP; i++) {
-    const scope = pending[i];
-    if (processedStars.hasPrefixOf(scope)) continue;
-    if (scope.endsWith('*')) processedStars.add(scope.slice(0, -1));
-    index.forEachMatch(scope, onMatch);
   }
-  return { scopes, roles };
+
+  private offer(scope: string): void {
+    this.scopes.push(scope);
+    if (isAssumeRelevant(scope) && !this.queued.has(scope)) {
+      this.queued.add(scope);
+      this.pending.push(scope);
+    }
+  }
 }
 
 /** Taskcluster trie.js `withParam`: a star parameter replaces `<..>` and all that follows. */
@@ -354,12 +422,6 @@ function conservativeScope(beforeParameter: string): string {
   return `${beforeParameter.replace(/\*+$/, '')}*`;
 }
 
-/** Could `role`'s expansion contain a scope matching `scope` without passing through another role? */
-function mayProduce(role: IndexedRole, scope: string): boolean {
-  if (scopeMatch(`${ASSUME}${role.roleId}`, scope)) return true;
-  return conservativeScopes(role).some(held => scopeMatch(held, scope));
-}
-
 /** Sorted-array lower bound: first index whose element is >= value. */
 function lowerBound(sorted: readonly string[], value: string): number {
   let lo = 0;
@@ -370,32 +432,6 @@ function lowerBound(sorted: readonly string[], value: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-function forEachWithPrefix(sorted: readonly string[], prefix: string, visit: (item: string) => void): void {
-  for (let i = lowerBound(sorted, prefix); i < sorted.length && sorted[i].startsWith(prefix); i++) visit(sorted[i]);
-}
-
-/**
- * Visits the elements of `sorted` that are prefixes of `text` (including `text` itself).
- * Any such prefix lies between itself and `text` in sort order, so it is also a prefix of the
- * last element <= the query; each step either reports that element or cuts the query to its
- * common prefix with it. Usually one or two binary searches.
- */
-function forEachPrefixOf(sorted: readonly string[], text: string, visit: (item: string) => void): void {
-  let query = text;
-  for (;;) {
-    const at = lowerBound(sorted, query);
-    const candidate = at < sorted.length && sorted[at] === query ? query : sorted[at - 1];
-    if (candidate === undefined) return;
-    if (query.startsWith(candidate)) {
-      visit(candidate);
-      if (candidate.length === 0) return;
-      query = candidate.slice(0, -1);
-    } else {
-      query = query.slice(0, commonPrefixLength(candidate, query));
-    }
-  }
 }
 
 function commonPrefixLength(a: string, b: string): number {
@@ -417,6 +453,7 @@ class PrefixSet {
   }
 
   hasPrefixOf(text: string): boolean {
+    if (this.lengths.length === 0) return false;
     for (const length of this.lengths) {
       if (length <= text.length && this.items.has(text.slice(0, length))) return true;
     }
