@@ -2,6 +2,7 @@
 // the database, so running one twice (two cron replicas) or late (after downtime) is harmless.
 import type { Core } from '../entities/core';
 import { expireClients } from './auth/expire-clients';
+import { queueJobs } from './queue/jobs';
 
 export interface Job {
   name: string;
@@ -10,4 +11,4 @@ export interface Job {
   run(core: Core): Promise<number>;
 }
 
-export const jobs: Job[] = [{ name: 'expire-clients', schedule: '0 */10 * * * *', run: expireClients }];
+export const jobs: Job[] = [{ name: 'expire-clients', schedule: '0 */10 * * * *', run: expireClients }, ...queueJobs];

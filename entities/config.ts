@@ -18,6 +18,8 @@ export interface Config {
   readonly credentialsKey: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly limits: GraphqlLimits;
+  /** How long a claim lasts before it must be reclaimed (Taskcluster: 20 minutes). */
+  readonly claimTimeoutMs: number;
 }
 
 export type DatabaseConfig =
@@ -68,6 +70,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: read.int('GRAPHQL_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
   };
 
+  const claimTimeoutMs = read.int('CLAIM_TIMEOUT_SECONDS', 1200, 1, 86_400) * 1000;
+
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     gatewayPort,
@@ -81,18 +85,20 @@ export function loadConfig(env: Env = process.env): Config {
     credentialsKey,
     logLevel,
     limits: Object.freeze(limits),
+    claimTimeoutMs,
   });
 }
 
 /** The config as it may be printed: secrets and passwords replaced. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const database =
-    config.database.kind === 'mysql'
-      ? { kind: 'mysql', url: config.database.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') }
-      : config.database;
+  const database = config.database.kind === 'mysql' ? { kind: 'mysql', url: redactUrl(config.database.url) } : config.database;
   return {
     ...config,
+    gatewayUrl: redactUrl(config.gatewayUrl),
     database,
+    // A Redis URL carries its password the same way a MySQL URL does.
+    pubsubUrl: config.pubsubUrl === undefined ? undefined : redactUrl(config.pubsubUrl),
+    artifactsUrl: redactUrl(config.artifactsUrl),
     rootAccessToken: config.rootAccessToken ? '***' : undefined,
     credentialsKey: config.credentialsKey ? '***' : undefined,
   };
@@ -171,6 +177,7 @@ class Reader {
   }
 }
 
+/** Replaces the password of `scheme://user:password@host…`, also when the user is empty (Redis). */
 function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

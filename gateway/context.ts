@@ -11,14 +11,17 @@ export interface GatewayContext extends CommandContext {
   readonly requestId: string;
   readonly log: Logger;
   readonly loaders: Loaders;
+  /** Aborted when the client goes away, so long polls stop waiting. */
+  readonly signal?: AbortSignal;
   /** Filled by the limits plugin; reported as `extensions.cost`. */
   cost?: { requested: number; limit: number };
 }
 
-export function createContext(core: Core, caller: Caller, requestId: string): GatewayContext {
+export function createContext(core: Core, caller: Caller, requestId: string, signal?: AbortSignal): GatewayContext {
   const base = { core, caller };
   return {
     ...base,
+    signal,
     requestId,
     log: core.log.child({ requestId, clientId: caller.clientId }),
     loaders: createLoaders(base),

@@ -2,5 +2,9 @@
 import { AuthState } from '../auth/AuthState';
 import { Client } from '../auth/Client';
 import { Role } from '../auth/Role';
+import { Task } from '../queue/Task';
+import { TaskDependency } from '../queue/TaskDependency';
+import { TaskGroup } from '../queue/TaskGroup';
+import { TaskRun } from '../queue/TaskRun';
 
-export const entities = [Client, Role, AuthState];
+export const entities = [Client, Role, AuthState, Task, TaskRun, TaskDependency, TaskGroup];

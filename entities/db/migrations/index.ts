@@ -1,4 +1,5 @@
 // Every migration, in order. New ones are appended; applied ones are never edited.
 import { Auth1764320000001 } from './0001-auth';
+import { Queue1764320000002 } from './0002-queue';
 
-export const migrations = [Auth1764320000001];
+export const migrations = [Auth1764320000001, Queue1764320000002];

@@ -1,0 +1,113 @@
+// claimWork: a long poll. It answers as soon as work exists — woken by the queue's "pending"
+// event, not by polling — and with nothing after the wait. A slow re-check every few seconds
+// covers an event lost between replicas.
+import { In } from 'typeorm';
+import { CommandContext, requireScopes } from '../../auth/require-scopes';
+import { TemporaryCredentials } from '../../auth/temporary-credentials';
+import { inTransaction } from '../../db/transaction';
+import { InputError } from '../../errors';
+import { taskCredentials } from '../credentials';
+import { publishChanges, QueueChanges, topics } from '../events';
+import { scopesFor } from '../rules';
+import { selectClaimable } from '../sql/claim';
+import { loadStatuses, TaskStatusView } from '../status';
+import { Task } from '../Task';
+import { TaskRun } from '../TaskRun';
+import { definitionOf } from './create-task';
+import type { TaskView } from './queries';
+import { checkTaskQueueId, checkWorkerIdentity } from './worker-identity';
+
+export const MAX_CLAIM = 32;
+const RECHECK_MS = 5000;
+
+export interface TaskClaimView {
+  status: TaskStatusView;
+  runId: number;
+  takenUntil: Date;
+  task: TaskView;
+  credentials: TemporaryCredentials;
+}
+
+export interface ClaimWorkProps {
+  taskQueueId: string;
+  workerGroup: string;
+  workerId: string;
+  tasks?: number;
+  /** How long to wait for work; the API uses about 20 s. */
+  waitMs?: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export async function claimWork(ctx: CommandContext, props: ClaimWorkProps): Promise<TaskClaimView[]> {
+  const { taskQueueId, workerGroup, workerId } = props;
+  const count = props.tasks ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CLAIM) throw new InputError(`tasks must be from 1 to ${MAX_CLAIM}`);
+  checkTaskQueueId(taskQueueId);
+  checkWorkerIdentity(workerGroup, workerId);
+  await requireScopes(ctx, scopesFor.claimWork(taskQueueId, workerGroup, workerId), 'claimWork');
+
+  const deadline = Date.now() + (props.waitMs ?? 20_000);
+  let wake: (() => void) | undefined;
+  const unsubscribe = await ctx.core.events.subscribe(topics.pending(taskQueueId), () => wake?.());
+  try {
+    for (;;) {
+      const claims = await claimOnce(ctx, { ...props, tasks: count });
+      if (claims.length || Date.now() >= deadline || props.signal?.aborted) return claims;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(RECHECK_MS, deadline - Date.now()));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        props.signal?.addEventListener('abort', wake, { once: true });
+      });
+      wake = undefined;
+    }
+  } finally {
+    await unsubscribe();
+  }
+}
+
+async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: number }): Promise<TaskClaimView[]> {
+  const { core } = ctx;
+  const now = core.clock.now();
+  const takenUntil = new Date(now.getTime() + core.config.claimTimeoutMs);
+  const changes = new QueueChanges();
+  const claimed = await inTransaction(core.db, async (tx) => {
+    const ids = await selectClaimable(tx, props.taskQueueId, props.tasks, now);
+    if (!ids.length) return [];
+    await tx
+      .getRepository(Task)
+      .createQueryBuilder()
+      .update()
+      .set({ state: 'running', pendingSince: null, takenUntil })
+      .where('task_id IN (:...ids) AND state = :pending', { ids, pending: 'pending' })
+      .execute();
+    const tasks = await tx.getRepository(Task).findBy({ taskId: In(ids) });
+    for (const task of tasks) {
+      await tx
+        .getRepository(TaskRun)
+        .update(
+          { taskId: task.taskId, runId: task.runCount - 1, state: 'pending' },
+          { state: 'running', workerGroup: props.workerGroup, workerId: props.workerId, takenUntil, started: now },
+        );
+      changes.touch(task.taskId);
+    }
+    return tasks;
+  });
+  if (!claimed.length) return [];
+  await publishChanges(core, changes);
+  const statuses = await loadStatuses(core.db.manager, claimed.map((t) => t.taskId));
+  return claimed.map((task, i) => {
+    const runId = task.runCount - 1;
+    return {
+      status: statuses[i]!,
+      runId,
+      takenUntil,
+      task: { taskId: task.taskId, ...definitionOf(task), status: statuses[i]! },
+      credentials: taskCredentials(core.credentialsKey, { taskId: task.taskId, runId, workerGroup: props.workerGroup, workerId: props.workerId, scopes: task.scopes, takenUntil, now }),
+    };
+  });
+}
+

@@ -1,0 +1,184 @@
+// createTask and createTaskGraph. A graph is many tasks in one transaction: all or none. Both are
+// idempotent per task: the same taskId with an identical definition answers with the existing
+// task; a different definition is a conflict.
+import { EntityManager, In, type QueryDeepPartialEntity } from 'typeorm';
+import { inTransaction } from '../../db/transaction';
+import { InputError, RequestConflict } from '../../errors';
+import { CommandContext, requireScopes } from '../../auth/require-scopes';
+import { publishChanges, QueueChanges } from '../events';
+import { priorityRank, scopesFor } from '../rules';
+import { loadStatuses, TaskStatusView } from '../status';
+import { Task } from '../Task';
+import { canonicalDefinition, normalizeTaskDefinition, TaskDefinition, TaskInput } from '../task-definition';
+import { TaskDependency } from '../TaskDependency';
+import { TaskGroup } from '../TaskGroup';
+import { addPendingRun } from '../transitions';
+
+export const MAX_GRAPH_TASKS = 10_000;
+const CHUNK = 500;
+
+export interface TaskGraphEntry {
+  taskId: string;
+  task: TaskInput;
+}
+
+export async function createTask(ctx: CommandContext, props: { taskId: string; task: TaskInput }): Promise<TaskStatusView> {
+  const [status] = await createTaskGraph(ctx, { tasks: [props] });
+  return status;
+}
+
+export async function createTaskGraph(ctx: CommandContext, props: { tasks: TaskGraphEntry[] }): Promise<TaskStatusView[]> {
+  const { tasks } = props;
+  if (tasks.length === 0) throw new InputError('a task graph needs at least one task');
+  if (tasks.length > MAX_GRAPH_TASKS) throw new InputError(`a task graph may hold at most ${MAX_GRAPH_TASKS} tasks, got ${tasks.length}`);
+  const now = ctx.core.clock.now();
+  const definitions = new Map<string, TaskDefinition>();
+  for (const { taskId, task } of tasks) {
+    if (definitions.has(taskId)) throw new InputError(`task ${taskId} appears twice in the graph`, { taskId });
+    definitions.set(taskId, normalizeTaskDefinition(taskId, task, now));
+  }
+  // Scopes are checked for the union: one error naming everything missing.
+  await requireScopes(ctx, { AllOf: [...definitions.values()].map((d) => scopesFor.createTask(d)) }, 'createTask');
+
+  const changes = new QueueChanges();
+  await inTransaction(ctx.core.db, (tx) => insertTasks(tx, definitions, now, changes));
+  await publishChanges(ctx.core, changes);
+  const statuses = await loadStatuses(ctx.core.db.manager, [...definitions.keys()]);
+  return statuses.map((status) => status!);
+}
+
+async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefinition>, now: Date, changes: QueueChanges): Promise<void> {
+  const ids = [...definitions.keys()];
+  const existing = await findTasks(tx, ids);
+  for (const task of existing.values()) {
+    if (canonicalDefinition(definitionOf(task)) !== canonicalDefinition(definitions.get(task.taskId)!)) {
+      throw new RequestConflict(`task ${task.taskId} already exists with a different definition`, { taskId: task.taskId });
+    }
+  }
+  const fresh = ids.filter((id) => !existing.has(id));
+  if (!fresh.length) return;
+
+  await checkGroups(tx, fresh.map((id) => definitions.get(id)!));
+  const required = [...new Set(fresh.flatMap((id) => definitions.get(id)!.dependencies))].filter((id) => !definitions.has(id));
+  const outside = await findTasks(tx, required);
+  for (const id of fresh) {
+    const def = definitions.get(id)!;
+    for (const dep of def.dependencies) {
+      if (dep === id || definitions.has(dep)) continue;
+      const found = outside.get(dep);
+      if (!found) throw new InputError(`task ${id}: dependency ${dep} does not exist (create it first or in the same graph)`, { taskId: id, dependency: dep });
+      if (found.expires.getTime() < def.deadline.getTime()) {
+        throw new InputError(`task ${id}: dependency ${dep} expires before this task's deadline`, { taskId: id, dependency: dep });
+      }
+    }
+    for (const dep of def.dependencies) {
+      const inGraph = definitions.get(dep);
+      if (inGraph && dep !== id && inGraph.expires.getTime() < def.deadline.getTime()) {
+        throw new InputError(`task ${id}: dependency ${dep} expires before this task's deadline`, { taskId: id, dependency: dep });
+      }
+    }
+  }
+
+  const rows = fresh.map((id) => taskRow(id, definitions.get(id)!));
+  // JSON columns defeat TypeORM's deep-partial typing; the rows are whole Task objects.
+  for (let i = 0; i < rows.length; i += CHUNK) await tx.getRepository(Task).insert(rows.slice(i, i + CHUNK) as QueryDeepPartialEntity<Task>[]);
+  const deps: TaskDependency[] = [];
+  for (const id of fresh) {
+    const def = definitions.get(id)!;
+    for (const dep of def.dependencies) {
+      const found = outside.get(dep);
+      // A dependency resolved before this task existed counts by its first resolution.
+      const satisfied = Boolean(found?.firstResolved) && dependencyMet(def.requires, found!);
+      deps.push(Object.assign(new TaskDependency(), { dependentTaskId: id, requiredTaskId: dep, requires: def.requires, satisfied }));
+    }
+  }
+  for (let i = 0; i < deps.length; i += CHUNK) await tx.getRepository(TaskDependency).insert(deps.slice(i, i + CHUNK));
+
+  const unsatisfied = new Set(deps.filter((d) => !d.satisfied).map((d) => d.dependentTaskId));
+  for (const row of rows) {
+    changes.touch(row.taskId);
+    changes.defined.add(row.taskId);
+    if (!unsatisfied.has(row.taskId)) await addPendingRun(tx, row, 'scheduled', now, changes);
+  }
+}
+
+/**
+ * A dependency resolved earlier satisfies a new dependent if its first resolution did. We keep
+ * only the current state, so a rerun task that completed after failing first is read as its
+ * current state — the same answer Taskcluster's queue gives for tasks created after a rerun.
+ */
+function dependencyMet(requires: string, task: Task): boolean {
+  return requires === 'all-resolved' ? true : task.state === 'completed';
+}
+
+/** Every group a task joins must be unsealed and have the task's schedulerId. */
+async function checkGroups(tx: EntityManager, definitions: TaskDefinition[]): Promise<void> {
+  const wanted = new Map<string, TaskDefinition>();
+  for (const def of definitions) {
+    const seen = wanted.get(def.taskGroupId);
+    if (seen && seen.schedulerId !== def.schedulerId) {
+      throw new RequestConflict(`tasks of group ${def.taskGroupId} must share one schedulerId (${seen.schedulerId} ≠ ${def.schedulerId})`);
+    }
+    if (!seen || def.expires > seen.expires) wanted.set(def.taskGroupId, def);
+  }
+  const repo = tx.getRepository(TaskGroup);
+  const groups = await repo.findBy({ taskGroupId: In([...wanted.keys()]) });
+  const known = new Map(groups.map((g) => [g.taskGroupId, g]));
+  for (const [taskGroupId, def] of wanted) {
+    const group = known.get(taskGroupId);
+    if (!group) {
+      await repo.insert({ taskGroupId, schedulerId: def.schedulerId, projectId: def.projectId, expires: def.expires, sealed: null });
+      continue;
+    }
+    if (group.schedulerId !== def.schedulerId) {
+      throw new RequestConflict(`task group ${taskGroupId} belongs to schedulerId ${group.schedulerId}, not ${def.schedulerId}`, { taskGroupId });
+    }
+    if (group.sealed) throw new RequestConflict(`task group ${taskGroupId} is sealed: no task can be added to it`, { taskGroupId });
+    if (def.expires > group.expires) await repo.update({ taskGroupId }, { expires: def.expires });
+  }
+}
+
+async function findTasks(tx: EntityManager, ids: string[]): Promise<Map<string, Task>> {
+  const found = new Map<string, Task>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    for (const task of await tx.getRepository(Task).findBy({ taskId: In(ids.slice(i, i + 1000)) })) found.set(task.taskId, task);
+  }
+  return found;
+}
+
+function taskRow(taskId: string, def: TaskDefinition): Task {
+  return Object.assign(new Task(), {
+    taskId,
+    ...def,
+    name: def.metadata.name,
+    priorityRank: priorityRank(def.priority),
+    retriesLeft: def.retries,
+    state: 'unscheduled',
+    pendingSince: null,
+    takenUntil: null,
+    firstResolved: null,
+    runCount: 0,
+  });
+}
+
+export function definitionOf(task: Task): TaskDefinition {
+  return {
+    taskQueueId: task.taskQueueId,
+    schedulerId: task.schedulerId,
+    projectId: task.projectId,
+    taskGroupId: task.taskGroupId,
+    dependencies: task.dependencies,
+    requires: task.requires as TaskDefinition['requires'],
+    routes: task.routes,
+    priority: task.priority as TaskDefinition['priority'],
+    retries: task.retries,
+    created: task.created,
+    deadline: task.deadline,
+    expires: task.expires,
+    scopes: task.scopes,
+    payload: task.payload,
+    metadata: task.metadata,
+    tags: task.tags,
+    extra: task.extra,
+  };
+}

@@ -1,0 +1,94 @@
+// What a worker does with a claimed run: reclaim it, report it completed, failed or an exception.
+// Reports are idempotent: repeating the same report answers with the same status.
+import { CommandContext, requireScopes } from '../../auth/require-scopes';
+import { inTransaction } from '../../db/transaction';
+import { InputError, RequestConflict } from '../../errors';
+import { taskCredentials } from '../credentials';
+import { publishChanges, QueueChanges } from '../events';
+import { ReasonResolved, scopesFor, WORKER_EXCEPTION_REASONS, WorkerExceptionReason } from '../rules';
+import { loadStatuses, TaskStatusView } from '../status';
+import { Task } from '../Task';
+import { TaskRun } from '../TaskRun';
+import { lockTask, resolveTask } from '../transitions';
+import type { TaskClaimView } from './claim-work';
+import { definitionOf } from './create-task';
+
+interface RunRef {
+  taskId: string;
+  runId: number;
+}
+
+export async function reclaimTask(ctx: CommandContext, props: RunRef): Promise<TaskClaimView> {
+  await requireScopes(ctx, scopesFor.reclaimTask(props.taskId, props.runId), 'reclaimTask');
+  const { core } = ctx;
+  const now = core.clock.now();
+  const takenUntil = new Date(now.getTime() + core.config.claimTimeoutMs);
+  const { task, run } = await inTransaction(core.db, async (tx) => {
+    const task = await lockTask(tx, props.taskId);
+    const run = await tx.getRepository(TaskRun).findOneBy({ taskId: props.taskId, runId: props.runId });
+    if (!run) throw new RequestConflict(`task ${props.taskId} has no run ${props.runId}`);
+    if (run.state !== 'running') {
+      // The worker learns here that the run was canceled, expired or resolved: it must stop.
+      throw new RequestConflict(`run ${props.runId} of task ${props.taskId} is ${run.state}${run.reasonResolved ? ` (${run.reasonResolved})` : ''}, not running`, {
+        state: run.state,
+        reasonResolved: run.reasonResolved,
+      });
+    }
+    if (task.deadline.getTime() <= now.getTime()) throw new RequestConflict(`task ${props.taskId} is past its deadline`);
+    await tx.getRepository(TaskRun).update({ taskId: props.taskId, runId: props.runId, state: 'running' }, { takenUntil });
+    await tx.getRepository(Task).update({ taskId: props.taskId, state: 'running' }, { takenUntil });
+    return { task, run };
+  });
+  const [status] = await loadStatuses(core.db.manager, [props.taskId]);
+  return {
+    status: status!,
+    runId: props.runId,
+    takenUntil,
+    task: { taskId: task.taskId, ...definitionOf(task), status: status! },
+    credentials: taskCredentials(core.credentialsKey, {
+      taskId: props.taskId,
+      runId: props.runId,
+      workerGroup: run.workerGroup ?? '',
+      workerId: run.workerId ?? '',
+      scopes: task.scopes,
+      takenUntil,
+      now,
+    }),
+  };
+}
+
+export function reportCompleted(ctx: CommandContext, props: RunRef): Promise<TaskStatusView> {
+  return reportRun(ctx, props, 'completed', 'completed');
+}
+
+export function reportFailed(ctx: CommandContext, props: RunRef): Promise<TaskStatusView> {
+  return reportRun(ctx, props, 'failed', 'failed');
+}
+
+export function reportException(ctx: CommandContext, props: RunRef & { reason: string }): Promise<TaskStatusView> {
+  if (!(WORKER_EXCEPTION_REASONS as readonly string[]).includes(props.reason)) {
+    throw new InputError(`reason must be one of ${WORKER_EXCEPTION_REASONS.join(', ')}`, { field: 'reason' });
+  }
+  return reportRun(ctx, props, 'exception', props.reason as WorkerExceptionReason);
+}
+
+async function reportRun(ctx: CommandContext, props: RunRef, state: 'completed' | 'failed' | 'exception', reason: ReasonResolved): Promise<TaskStatusView> {
+  await requireScopes(ctx, scopesFor.resolveTask(props.taskId, props.runId), `report ${reason}`);
+  const changes = new QueueChanges();
+  await inTransaction(ctx.core.db, async (tx) => {
+    const task = await lockTask(tx, props.taskId);
+    const run = await tx.getRepository(TaskRun).findOneBy({ taskId: props.taskId, runId: props.runId });
+    if (!run) throw new RequestConflict(`task ${props.taskId} has no run ${props.runId}`);
+    if (run.state === state && run.reasonResolved === reason) return; // the same report again
+    if (run.state !== 'running' || props.runId !== task.runCount - 1) {
+      throw new RequestConflict(`run ${props.runId} of task ${props.taskId} is ${run.state}${run.reasonResolved ? ` (${run.reasonResolved})` : ''}, not running`, {
+        state: run.state,
+        reasonResolved: run.reasonResolved,
+      });
+    }
+    await resolveTask(tx, task, state, reason, ctx.core.clock.now(), changes);
+  });
+  await publishChanges(ctx.core, changes);
+  const [status] = await loadStatuses(ctx.core.db.manager, [props.taskId]);
+  return status!;
+}

@@ -1,0 +1,73 @@
+// Queue events on the pub/sub port. Published after the transaction commits, with the task's
+// status as it is then; subscribers check scopes per resource before passing them on.
+import type { Core } from '../core';
+import { loadStatuses, TaskStatusView } from './status';
+
+export const topics = {
+  task: (taskId: string) => `queue.task.${taskId}`,
+  group: (taskGroupId: string) => `queue.group.${taskGroupId}`,
+  groupResolved: (taskGroupId: string) => `queue.group-resolved.${taskGroupId}`,
+  /** Wakes long-polling claimers of a queue. */
+  pending: (taskQueueId: string) => `queue.pending.${taskQueueId}`,
+  artifact: (taskId: string) => `queue.artifact.${taskId}`,
+};
+
+export type TaskEventKind = 'task-defined' | 'task-pending' | 'task-running' | 'task-completed' | 'task-failed' | 'task-exception' | 'task-changed';
+
+export interface TaskStatusEvent {
+  kind: TaskEventKind;
+  status: TaskStatusView;
+}
+
+export interface GroupResolvedEvent {
+  taskGroupId: string;
+  schedulerId: string;
+}
+
+export function kindOf(state: string): TaskEventKind {
+  switch (state) {
+    case 'pending':
+      return 'task-pending';
+    case 'running':
+      return 'task-running';
+    case 'completed':
+      return 'task-completed';
+    case 'failed':
+      return 'task-failed';
+    case 'exception':
+      return 'task-exception';
+    default:
+      return 'task-defined';
+  }
+}
+
+/** What a committed transaction changed, to announce. */
+export class QueueChanges {
+  readonly tasks = new Set<string>();
+  readonly defined = new Set<string>();
+  readonly pendingQueues = new Set<string>();
+  readonly resolvedGroups = new Map<string, string>();
+
+  touch(taskId: string): void {
+    this.tasks.add(taskId);
+  }
+}
+
+export async function publishChanges(core: Core, changes: QueueChanges): Promise<void> {
+  const ids = [...changes.tasks];
+  const statuses = await loadStatuses(core.db.manager, ids);
+  const sends: Promise<void>[] = [];
+  for (const status of statuses) {
+    if (!status) continue;
+    const kind: TaskEventKind = changes.defined.has(status.taskId) && status.state === 'unscheduled' ? 'task-defined' : kindOf(status.state);
+    const event: TaskStatusEvent = { kind, status };
+    sends.push(core.events.publish(topics.task(status.taskId), event), core.events.publish(topics.group(status.taskGroupId), event));
+  }
+  for (const queue of changes.pendingQueues) sends.push(core.events.publish(topics.pending(queue), {}));
+  for (const [taskGroupId, schedulerId] of changes.resolvedGroups) {
+    const event: GroupResolvedEvent = { taskGroupId, schedulerId };
+    sends.push(core.events.publish(topics.groupResolved(taskGroupId), event));
+  }
+  const failures = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
+  if (failures.length) core.log.warn({ failures: failures.length }, 'some queue events could not be published');
+}
