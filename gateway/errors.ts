@@ -18,6 +18,14 @@ const INPUT_CODES = new Set([
 ]);
 const OWN_CODES = new Set<string>(['TOO_COMPLEX', 'UNAUTHENTICATED', 'RATE_LIMITED', 'INSUFFICIENT_SCOPES', 'NOT_FOUND', 'CONFLICT', 'EXPIRED']);
 
+/**
+ * graphql-js gives up validating when comparing same-named fields would take too long (thousands
+ * of `a: currentScopes` or `__typename` in one selection) and says only this.
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+export const VALIDATION_ABORTED_MESSAGE =
+  'the operation is too large to validate: too many fields share one response name (repeated fields or aliases); send fewer fields';
+
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached right now; retry in a few seconds.';
 
 export interface Classified {
@@ -36,10 +44,16 @@ export function classifyError(error: unknown, fallbackMessage?: string): Classif
   if (isDatabaseUnavailable(original)) {
     return { code: 'INTERNAL_SERVER_ERROR', message: DATABASE_UNAVAILABLE_MESSAGE, details: { retryable: true }, internal: false };
   }
-  if (original instanceof GraphQLError && !original.originalError) {
+  // Apollo's parse, validation and variable errors carry graphql-js's error as `originalError`,
+  // so their code is trusted whether or not one is set. (Resolver errors were unwrapped above.)
+  // A GraphQLError without any code is graphql-js's own validation error (the WebSocket path).
+  if (original instanceof GraphQLError && (original.extensions?.code !== undefined || !original.originalError)) {
     const code = String(original.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED');
     if (OWN_CODES.has(code)) {
       return { code: code as ErrorCode, message: original.message, details: original.extensions?.details as Record<string, unknown>, internal: false };
+    }
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && original.message === VALIDATION_ABORTED) {
+      return { code: 'TOO_COMPLEX', message: VALIDATION_ABORTED_MESSAGE, internal: false };
     }
     if (INPUT_CODES.has(code)) return { code: 'BAD_USER_INPUT', message: original.message, internal: false };
   }
@@ -56,7 +70,13 @@ export function formatError(requestId: () => string | undefined) {
   };
 }
 
-/** A GraphQLError with one of our codes, for errors raised in the transport layer. */
-export function transportError(code: ErrorCode, message: string, details?: Record<string, unknown>, httpStatus?: number): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...(details ? { details } : {}), ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+/**
+ * A GraphQLError with one of our codes, for errors raised in the transport layer. `cause` is kept
+ * as `originalError`, so formatting classifies the error by what actually happened.
+ */
+export function transportError(code: ErrorCode, message: string, details?: Record<string, unknown>, httpStatus?: number, cause?: unknown): GraphQLError {
+  return new GraphQLError(message, {
+    originalError: cause instanceof Error ? cause : undefined,
+    extensions: { code, ...(details ? { details } : {}), ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+  });
 }

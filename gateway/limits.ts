@@ -36,31 +36,44 @@ export function measureOperation(
   }
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   if (!operation) return { depth: 0, cost: 0 };
-  return measureSelection(operation.selectionSet, fragments, variables ?? {}, new Set());
+  return measureSelection(operation.selectionSet, { fragments, variables: variables ?? {}, visiting: new Set(), measured: new Map() });
 }
 
-function measureSelection(
-  selection: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
-  visiting: Set<string>,
-): OperationMeasure {
+interface Walk {
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+  /** Fragments on the current path, to stop at a cycle. */
+  visiting: Set<string>;
+  /**
+   * Each fragment's measure, computed once: a fragment's depth and cost do not depend on where it
+   * is spread. Without this, fragments that each spread the next one twice cost 2^n walks — 40
+   * of them (well under the token limit) hung the process.
+   */
+  measured: Map<string, OperationMeasure>;
+}
+
+function measureSelection(selection: SelectionSetNode, walk: Walk): OperationMeasure {
   let depth = 0;
   let cost = 0;
   for (const node of selection.selections) {
     let inner: OperationMeasure;
     if (node.kind === Kind.FIELD) {
-      inner = measureField(node, fragments, variables, visiting);
+      inner = measureField(node, walk);
     } else if (node.kind === Kind.INLINE_FRAGMENT) {
-      inner = measureSelection(node.selectionSet, fragments, variables, visiting);
+      inner = measureSelection(node.selectionSet, walk);
     } else {
       const name = node.name.value;
-      const fragment = fragments.get(name);
+      const fragment = walk.fragments.get(name);
       // A fragment cycle is a validation error reported elsewhere; do not recurse forever.
-      if (!fragment || visiting.has(name)) continue;
-      visiting.add(name);
-      inner = measureSelection(fragment.selectionSet, fragments, variables, visiting);
-      visiting.delete(name);
+      if (!fragment || walk.visiting.has(name)) continue;
+      let known = walk.measured.get(name);
+      if (!known) {
+        walk.visiting.add(name);
+        known = measureSelection(fragment.selectionSet, walk);
+        walk.visiting.delete(name);
+        walk.measured.set(name, known);
+      }
+      inner = known;
     }
     depth = Math.max(depth, inner.depth);
     cost += inner.cost;
@@ -68,15 +81,10 @@ function measureSelection(
   return { depth, cost };
 }
 
-function measureField(
-  field: FieldNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
-  visiting: Set<string>,
-): OperationMeasure {
+function measureField(field: FieldNode, walk: Walk): OperationMeasure {
   if (!field.selectionSet) return { depth: 1, cost: 1 };
-  const below = measureSelection(field.selectionSet, fragments, variables, visiting);
-  return { depth: below.depth + 1, cost: 1 + pageSize(field, variables) * below.cost };
+  const below = measureSelection(field.selectionSet, walk);
+  return { depth: below.depth + 1, cost: 1 + pageSize(field, walk.variables) * below.cost };
 }
 
 function pageSize(field: FieldNode, variables: Record<string, unknown>): number {

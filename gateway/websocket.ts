@@ -13,6 +13,9 @@ import { parseAuthorization } from './credentials';
 import { classifyError, formatError } from './errors';
 import { enforceLimits, MAX_TOKENS } from './limits';
 
+/** RFC 6455 close code for a temporary condition; graphql-ws clients retry after it. */
+const TRY_AGAIN_LATER = 1013;
+
 export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: WebSocketServer): { close(): Promise<void> } {
   const callers = new WeakMap<WebSocket, Caller>();
   const format = formatError(() => undefined);
@@ -30,8 +33,11 @@ export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: Web
           return true;
         } catch (error) {
           const c = classifyError(error);
-          // Closing with a reason lets the client show why; 4403 is graphql-ws's "Forbidden".
-          ctx.extra.socket.close(CloseCode.Forbidden, `${c.code}: ${c.message}`.slice(0, 120));
+          if (c.internal) core.log.error({ err: error }, 'internal error while authenticating a WebSocket');
+          // Closing with a reason lets the client show why; 4403 is graphql-ws's "Forbidden". An
+          // unreachable database is no refusal: 1013 "try again later" makes clients reconnect.
+          const code = c.details?.retryable ? TRY_AGAIN_LATER : CloseCode.Forbidden;
+          ctx.extra.socket.close(code, `${c.code}: ${c.message}`.slice(0, 120));
           return false;
         }
       },

@@ -16,12 +16,14 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  type Chained = { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  // TypeORM keeps the driver's error as `driverError`; Apollo and our transport errors keep what
+  // was thrown (e.g. while authenticating) as `originalError`.
+  type Chained = { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; originalError?: unknown };
   let e = error as Chained | undefined;
   for (let depth = 0; e && depth < 4; depth++) {
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
     if (typeof e.message === 'string' && /Can't add new command when connection is in closed state/i.test(e.message)) return true;
-    e = (e.driverError ?? e.cause) as Chained | undefined;
+    e = (e.driverError ?? e.originalError ?? e.cause) as Chained | undefined;
   }
   return false;
 }
