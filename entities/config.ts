@@ -12,6 +12,10 @@ export interface Config {
   /** `redis://…`, or undefined for in-process pub/sub. */
   readonly pubsubUrl: string | undefined;
   readonly artifactsUrl: string;
+  /** Largest artifact upload, in bytes (one S3 PUT takes at most 5 GiB). */
+  readonly maxArtifactBytes: number;
+  /** Endpoint and keys for `artifactsUrl` = `s3://bucket/prefix`; unused for `file:`. */
+  readonly artifactsS3: ArtifactsS3Config;
   /** Folder for the embedded database, generated keys and local artifacts. */
   readonly dataDir: string;
   /** Key that signs temporary credentials; undefined means "generate into dataDir". */
@@ -20,6 +24,14 @@ export interface Config {
   readonly limits: GraphqlLimits;
   /** How long a claim lasts before it must be reclaimed (Taskcluster: 20 minutes). */
   readonly claimTimeoutMs: number;
+}
+
+export interface ArtifactsS3Config {
+  /** e.g. `http://minio:9000` (path-style); unset means AWS (`https://<bucket>.s3.<region>.amazonaws.com`). */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
 }
 
 export type DatabaseConfig =
@@ -62,6 +74,13 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const pubsubUrl = read.url('PUBSUB_URL', ['redis:', 'rediss:']);
   const artifactsUrl = read.url('ARTIFACTS_URL', ['file:', 's3:']) ?? `file:${dataDir}/artifacts`;
+  const maxArtifactBytes = read.int('MAX_ARTIFACT_BYTES', 1_073_741_824, 1, 5_368_709_120);
+  const artifactsS3: ArtifactsS3Config = {
+    endpoint: read.url('ARTIFACTS_S3_ENDPOINT', ['http:', 'https:']),
+    region: read.string('ARTIFACTS_S3_REGION', 'us-east-1'),
+    accessKeyId: read.optional('ARTIFACTS_S3_ACCESS_KEY_ID'),
+    secretAccessKey: read.optional('ARTIFACTS_S3_SECRET_ACCESS_KEY'),
+  };
   const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
   const gatewayUrl = read.optional('GATEWAY_URL') ?? `http://localhost:${gatewayPort}/graphql`;
   const limits: GraphqlLimits = {
@@ -81,6 +100,8 @@ export function loadConfig(env: Env = process.env): Config {
     database,
     pubsubUrl,
     artifactsUrl,
+    maxArtifactBytes,
+    artifactsS3: Object.freeze(artifactsS3),
     dataDir,
     credentialsKey,
     logLevel,
@@ -99,6 +120,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     // A Redis URL carries its password the same way a MySQL URL does.
     pubsubUrl: config.pubsubUrl === undefined ? undefined : redactUrl(config.pubsubUrl),
     artifactsUrl: redactUrl(config.artifactsUrl),
+    artifactsS3: { ...config.artifactsS3, secretAccessKey: config.artifactsS3.secretAccessKey ? '***' : undefined },
     rootAccessToken: config.rootAccessToken ? '***' : undefined,
     credentialsKey: config.credentialsKey ? '***' : undefined,
   };

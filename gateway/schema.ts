@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { AuthResolver } from './auth/resolvers';
+import { IndexResolver } from './index/resolvers';
+import { ArtifactFieldsResolver, ArtifactResolver, TaskArtifactsResolver } from './queue/artifacts';
 import { QueueResolver, TaskGroupResolver } from './queue/resolvers';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -22,6 +24,6 @@ const topicsNotSupported: PubSub = {
 
 /** The gateway's schema; built once per process (type-graphql's metadata is global). */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, QueueResolver, TaskGroupResolver], validate: false, pubSub: topicsNotSupported });
+  built ??= buildSchema({ resolvers: [AuthResolver, QueueResolver, TaskGroupResolver, ArtifactResolver, ArtifactFieldsResolver, TaskArtifactsResolver, IndexResolver], validate: false, pubSub: topicsNotSupported });
   return built;
 }

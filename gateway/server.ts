@@ -18,7 +18,9 @@ import { createContext, GatewayContext } from './context';
 import { parseAuthorization } from './credentials';
 import { classifyError, formatError, transportError } from './errors';
 import { mountHealth } from './health';
+import { indexRoutes } from './index/http';
 import { enforceLimits, MAX_TOKENS } from './limits';
+import { artifactRoutes } from './queue/artifact-http';
 import { buildGatewaySchema } from './schema';
 import { attachWebSocket } from './websocket';
 
@@ -62,32 +64,54 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     requestStore.run({ requestId }, next);
   });
   mountHealth(app, core);
+  app.use(artifactRoutes(core), indexRoutes(core));
   app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors);
   app.use(
     GRAPHQL_PATH,
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const requestId = requestStore.getStore()?.requestId ?? crypto.randomUUID();
         try {
           const { credentials, authorizedScopes } = parseAuthorization(req.headers.authorization, req.headers['x-authorized-scopes']);
           const caller = await authenticate(core, { credentials, authorizedScopes });
-          return createContext(core, caller, requestId);
+          // Long polls (claimWork) stop waiting when the client goes away.
+          const gone = new AbortController();
+          res.once('close', () => gone.abort());
+          return createContext(core, caller, requestId, gone.signal);
         } catch (error) {
+          // Apollo runs no plugin hook for a failed context, so what the limits and logging
+          // plugins do for other errors is done here.
           if (error instanceof DomainError) throw transportError(error.code, error.message, error.details, error.code === 'UNAUTHENTICATED' ? 401 : 400);
+          const c = classifyError(error);
+          if (c.details?.retryable) {
+            core.log.warn({ err: error, requestId }, c.message);
+            throw transportError(c.code, c.message, c.details, 503, error);
+          }
+          core.log.error({ err: error, requestId }, 'internal error while authenticating');
           throw error;
         }
       },
     }),
   );
 
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port ?? core.config.gatewayPort, options.host ?? '0.0.0.0', () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
+  const port = (httpServer.address() as AddressInfo).port;
+
+  // Attached once listening: a WebSocketServer re-emits the HTTP server's errors, and graphql-ws
+  // prints a listen failure (EADDRINUSE) as an "internal error" with a stack trace.
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: core.config.limits.maxBodyBytes });
   const ws = attachWebSocket(core, schema, wsServer);
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? core.config.gatewayPort, options.host ?? '0.0.0.0', () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}${GRAPHQL_PATH}`,

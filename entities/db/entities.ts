@@ -2,9 +2,12 @@
 import { AuthState } from '../auth/AuthState';
 import { Client } from '../auth/Client';
 import { Role } from '../auth/Role';
+import { IndexedTask } from '../index/IndexedTask';
+import { Namespace } from '../index/Namespace';
+import { Artifact } from '../queue/Artifact';
 import { Task } from '../queue/Task';
 import { TaskDependency } from '../queue/TaskDependency';
 import { TaskGroup } from '../queue/TaskGroup';
 import { TaskRun } from '../queue/TaskRun';
 
-export const entities = [Client, Role, AuthState, Task, TaskRun, TaskDependency, TaskGroup];
+export const entities = [Client, Role, AuthState, Task, TaskRun, TaskDependency, TaskGroup, Artifact, IndexedTask, Namespace];

@@ -5,6 +5,7 @@ import { EntityManager, In } from 'typeorm';
 import { timeParam } from '../db/columns';
 import { RequestConflict, ResourceNotFound } from '../errors';
 import type { QueueChanges } from './events';
+import { indexCompletedTask } from '../index/indexing';
 import { isResolved, ReasonCreated, ReasonResolved, retryReason, satisfiesRequirement } from './rules';
 import { Task } from './Task';
 import { TaskDependency } from './TaskDependency';
@@ -111,6 +112,8 @@ export async function resolveTask(
     { taskId: task.taskId },
     { state, pendingSince: null, takenUntil: null, runCount: task.runCount, firstResolved: task.firstResolved },
   );
+  // Every completion (reruns too) indexes the task's `index.` routes, in this transaction.
+  if (state === 'completed') await indexCompletedTask(tx, task);
   if (firstResolution) await releaseDependents(tx, task, state, now, changes);
   await noteGroupResolved(tx, task, changes);
 }
