@@ -10,7 +10,6 @@ const SCHEDULER_ID = /^[a-zA-Z0-9_-]{1,38}$/;
 const PROJECT_ID = /^[a-zA-Z0-9._/-]{1,500}$/;
 const MAX_DEADLINE_MS = 5 * 24 * 3600 * 1000;
 const CREATED_SKEW_MS = 15 * 60 * 1000;
-const YEAR_MS = 365 * 24 * 3600 * 1000;
 export const MAX_DEPENDENCIES = 10_000;
 export const MAX_ROUTES = 64;
 
@@ -90,7 +89,8 @@ export function normalizeTaskDefinition(taskId: string, input: TaskInput, now: D
   const routes = input.routes ?? [];
   if (routes.length > MAX_ROUTES) fail('routes', `may hold at most ${MAX_ROUTES} routes, got ${routes.length}`);
   for (const route of routes) if (!route || route.length > 249) fail('routes', 'must each be 1–249 characters');
-  const priority = (input.priority ?? 'lowest') as Priority;
+  // Taskcluster's legacy `normal` is `lowest`, as its queue migrates it.
+  const priority = (input.priority === 'normal' ? 'lowest' : (input.priority ?? 'lowest')) as Priority;
   if (!PRIORITIES.includes(priority)) fail('priority', `must be one of ${PRIORITIES.join(', ')}`);
   const retries = input.retries ?? 5;
   if (!Number.isInteger(retries) || retries < 0 || retries > 49) fail('retries', 'must be a whole number from 0 to 49');
@@ -102,7 +102,7 @@ export function normalizeTaskDefinition(taskId: string, input: TaskInput, now: D
   if (deadline.getTime() <= created.getTime()) fail('deadline', 'must be after created');
   if (deadline.getTime() > created.getTime() + MAX_DEADLINE_MS) fail('deadline', 'must be at most 5 days after created');
   if (deadline.getTime() < now.getTime()) fail('deadline', 'is in the past');
-  const expires = input.expires ?? new Date(deadline.getTime() + YEAR_MS);
+  const expires = input.expires ?? oneYearAfter(deadline);
   if (expires.getTime() < deadline.getTime()) fail('expires', 'must not be before the deadline');
 
   const scopes = input.scopes ?? [];
@@ -141,6 +141,13 @@ export function normalizeTaskDefinition(taskId: string, input: TaskInput, now: D
     tags: tags as Record<string, string>,
     extra: extra as Record<string, unknown>,
   };
+}
+
+/** The same date and time a calendar year later (UTC), as Taskcluster defaults `expires`. */
+function oneYearAfter(date: Date): Date {
+  const later = new Date(date.getTime());
+  later.setUTCFullYear(later.getUTCFullYear() + 1);
+  return later;
 }
 
 /** A stable text of a definition, for "is this the same task?" (idempotent createTask). */

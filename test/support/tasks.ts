@@ -66,3 +66,48 @@ export function report(t: TestGateway, what: 'reportCompleted' | 'reportFailed',
 export function reportException(t: TestGateway, taskId: string, runId: number, reason: string, auth: string) {
   return t.gql(`mutation ($t: ID!, $r: Int!, $reason: String!) { reportException(taskId: $t, runId: $r, reason: $reason) { ${STATUS_FIELDS} } }`, { t: taskId, r: runId, reason }, auth);
 }
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A task that depends on `dependencies`, in the same queue and group unless overridden. */
+export function dependentOn(dependencies: string[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { dependencies, ...overrides };
+}
+
+/** cancelTask, rerunTask or scheduleTask, answering the raw response (errors included). */
+export function taskAction(t: TestGateway, action: 'cancelTask' | 'rerunTask' | 'scheduleTask', taskId: string, auth = t.root) {
+  return t.gql(`mutation ($t: ID!) { ${action}(taskId: $t) { ${STATUS_FIELDS} } }`, { t: taskId }, auth);
+}
+
+export function reclaim(t: TestGateway, taskId: string, runId: number, auth: string) {
+  return t.gql(
+    `mutation ($t: ID!, $r: Int!) { reclaimTask(taskId: $t, runId: $r) { runId takenUntil status { ${STATUS_FIELDS} } credentials { clientId accessToken certificate } } }`,
+    { t: taskId, r: runId },
+    auth,
+  );
+}
+
+export function changePriority(t: TestGateway, taskId: string, priority: string, auth = t.root) {
+  return t.gql(`mutation ($t: ID!, $p: String!) { changeTaskPriority(taskId: $t, priority: $p) { ${STATUS_FIELDS} } }`, { t: taskId, p: priority }, auth);
+}
+
+/** Claims the queue's next task and reports it completed; fails the test if there is none. */
+export async function claimAndComplete(t: TestGateway, taskQueueId: string): Promise<Claim> {
+  const [c] = await claim(t, taskQueueId);
+  if (!c) throw new Error(`nothing to claim in ${taskQueueId}`);
+  const done = await report(t, 'reportCompleted', c.task.taskId, c.runId, c.auth);
+  if (done.errors) throw new Error(`reportCompleted failed: ${JSON.stringify(done.errors)}`);
+  return c;
+}
+
+/** Rows of each queue table, to check that a refused request wrote nothing. */
+export async function queueRowCounts(t: TestGateway): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ['tasks', 'task_runs', 'task_dependencies', 'task_groups']) {
+    const [row] = await t.core.db.query(`SELECT COUNT(*) AS n FROM ${table}`);
+    counts[table] = Number(row.n);
+  }
+  return counts;
+}

@@ -49,11 +49,19 @@ export async function claimWork(ctx: CommandContext, props: ClaimWorkProps): Pro
 
   const deadline = Date.now() + (props.waitMs ?? 20_000);
   let wake: (() => void) | undefined;
-  const unsubscribe = await ctx.core.events.subscribe(topics.pending(taskQueueId), () => wake?.());
+  // An event that came while a claim attempt ran (no one waiting yet) must not be lost: it may be
+  // for work committed after that attempt looked, so look again at once.
+  let woken = false;
+  const unsubscribe = await ctx.core.events.subscribe(topics.pending(taskQueueId), () => {
+    woken = true;
+    wake?.();
+  });
   try {
     for (;;) {
+      woken = false;
       const claims = await claimOnce(ctx, { ...props, tasks: count });
       if (claims.length || Date.now() >= deadline || props.signal?.aborted) return claims;
+      if (woken) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(RECHECK_MS, deadline - Date.now()));
         wake = () => {
@@ -62,6 +70,7 @@ export async function claimWork(ctx: CommandContext, props: ClaimWorkProps): Pro
         };
         props.signal?.addEventListener('abort', wake, { once: true });
       });
+      if (wake) props.signal?.removeEventListener('abort', wake);
       wake = undefined;
     }
   } finally {
@@ -84,7 +93,9 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
       .set({ state: 'running', pendingSince: null, takenUntil })
       .where('task_id IN (:...ids) AND state = :pending', { ids, pending: 'pending' })
       .execute();
-    const tasks = await tx.getRepository(Task).findBy({ taskId: In(ids) });
+    // In claim order (priority, then age), which findBy does not keep.
+    const rows = new Map((await tx.getRepository(Task).findBy({ taskId: In(ids) })).map((task) => [task.taskId, task]));
+    const tasks = ids.map((id) => rows.get(id)!);
     for (const task of tasks) {
       await tx
         .getRepository(TaskRun)

@@ -6,12 +6,13 @@ import { inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { publishChanges, QueueChanges } from '../events';
-import { priorityRank, scopesFor } from '../rules';
+import { isResolved, priorityRank, satisfiesRequirement, scopesFor } from '../rules';
 import { loadStatuses, TaskStatusView } from '../status';
 import { Task } from '../Task';
 import { canonicalDefinition, normalizeTaskDefinition, TaskDefinition, TaskInput } from '../task-definition';
 import { TaskDependency } from '../TaskDependency';
 import { TaskGroup } from '../TaskGroup';
+import { TaskRun } from '../TaskRun';
 import { addPendingRun } from '../transitions';
 
 export const MAX_GRAPH_TASKS = 10_000;
@@ -59,12 +60,15 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
   if (!fresh.length) return;
 
   await checkGroups(tx, fresh.map((id) => definitions.get(id)!));
-  const required = [...new Set(fresh.flatMap((id) => definitions.get(id)!.dependencies))].filter((id) => !definitions.has(id));
+  // Dependencies outside this insert: earlier tasks, including ones this graph names again.
+  const freshIds = new Set(fresh);
+  const required = [...new Set(fresh.flatMap((id) => definitions.get(id)!.dependencies))].filter((id) => !freshIds.has(id));
   const outside = await findTasks(tx, required);
+  const firstStates = await firstResolutions(tx, [...outside.values()]);
   for (const id of fresh) {
     const def = definitions.get(id)!;
     for (const dep of def.dependencies) {
-      if (dep === id || definitions.has(dep)) continue;
+      if (dep === id || freshIds.has(dep)) continue;
       const found = outside.get(dep);
       if (!found) throw new InputError(`task ${id}: dependency ${dep} does not exist (create it first or in the same graph)`, { taskId: id, dependency: dep });
       if (found.expires.getTime() < def.deadline.getTime()) {
@@ -86,9 +90,9 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
   for (const id of fresh) {
     const def = definitions.get(id)!;
     for (const dep of def.dependencies) {
-      const found = outside.get(dep);
       // A dependency resolved before this task existed counts by its first resolution.
-      const satisfied = Boolean(found?.firstResolved) && dependencyMet(def.requires, found!);
+      const first = firstStates.get(dep);
+      const satisfied = first !== undefined && satisfiesRequirement(def.requires, first);
       deps.push(Object.assign(new TaskDependency(), { dependentTaskId: id, requiredTaskId: dep, requires: def.requires, satisfied }));
     }
   }
@@ -103,12 +107,27 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
 }
 
 /**
- * A dependency resolved earlier satisfies a new dependent if its first resolution did. We keep
- * only the current state, so a rerun task that completed after failing first is read as its
- * current state — the same answer Taskcluster's queue gives for tasks created after a rerun.
+ * The state each resolved task had at its first resolution — what its dependents act on, also
+ * those created later. Until a rerun it is the current state; after one, it is that of the first
+ * resolved run not followed by a retry (a retried exception was not a resolution of the task).
  */
-function dependencyMet(requires: string, task: Task): boolean {
-  return requires === 'all-resolved' ? true : task.state === 'completed';
+async function firstResolutions(tx: EntityManager, tasks: Task[]): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  const rerun: string[] = [];
+  for (const task of tasks) {
+    if (!task.firstResolved) continue;
+    if (isResolved(task.state) && task.runCount === 1) states.set(task.taskId, task.state);
+    else rerun.push(task.taskId);
+  }
+  for (let i = 0; i < rerun.length; i += 1000) {
+    const runs = await tx.getRepository(TaskRun).find({ where: { taskId: In(rerun.slice(i, i + 1000)) }, order: { taskId: 'ASC', runId: 'ASC' } });
+    runs.forEach((run, j) => {
+      const next = runs[j + 1]?.taskId === run.taskId ? runs[j + 1] : undefined;
+      const retried = next?.reasonCreated === 'retry' || next?.reasonCreated === 'task-retry';
+      if (isResolved(run.state) && !retried && !states.has(run.taskId)) states.set(run.taskId, run.state);
+    });
+  }
+  return states;
 }
 
 /** Every group a task joins must be unsealed and have the task's schedulerId. */

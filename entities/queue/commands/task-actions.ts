@@ -7,7 +7,7 @@ import { publishChanges, QueueChanges } from '../events';
 import { isResolved, Priority, PRIORITIES, priorityRank, scopesFor } from '../rules';
 import { loadStatuses, TaskStatusView } from '../status';
 import { Task } from '../Task';
-import { addPendingRun, lockTask, resolveTask } from '../transitions';
+import { addPendingRun, lockTask, MAX_RUNS, resolveTask } from '../transitions';
 
 type Action = 'cancel-task' | 'rerun-task' | 'schedule-task';
 
@@ -19,11 +19,16 @@ export function cancelTask(ctx: CommandContext, props: { taskId: string }): Prom
   });
 }
 
-/** Adds a new run to a resolved task; one still unresolved is left as it is. */
+/**
+ * Adds a new run to a resolved task with its retries reset, and schedules an unscheduled one
+ * whatever its dependencies, as Taskcluster does; a pending or running task is left as it is.
+ */
 export function rerunTask(ctx: CommandContext, props: { taskId: string }): Promise<TaskStatusView> {
   return act(ctx, props.taskId, 'rerun-task', async (tx, task, now, changes) => {
-    if (!isResolved(task.state)) return;
+    if (task.state === 'pending' || task.state === 'running') return;
     if (task.deadline.getTime() <= now.getTime()) throw new RequestConflict(`task ${task.taskId} is past its deadline and cannot be rerun`);
+    // Retries start afresh, within what is left of the task's runs.
+    task.retriesLeft = Math.min(task.retries, MAX_RUNS - task.runCount - 1);
     await addPendingRun(tx, task, 'rerun', now, changes);
   });
 }

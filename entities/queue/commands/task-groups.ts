@@ -1,6 +1,6 @@
 // Sealing a task group (no task may join it after) and cancelling every unresolved task of a
 // sealed group, as Taskcluster does.
-import { In } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { inTransaction } from '../../db/transaction';
 import { RequestConflict, ResourceNotFound } from '../../errors';
@@ -23,7 +23,7 @@ export async function sealTaskGroup(ctx: CommandContext, props: { taskGroupId: s
   await requireScopes(ctx, scopesFor.sealTaskGroup(group.schedulerId, group.taskGroupId), 'sealTaskGroup');
   if (!group.sealed) {
     const sealed = ctx.core.clock.now();
-    await inTransaction(ctx.core.db, (tx) => tx.getRepository(TaskGroup).update({ taskGroupId: group.taskGroupId, sealed: undefined }, { sealed }));
+    await inTransaction(ctx.core.db, (tx) => tx.getRepository(TaskGroup).update({ taskGroupId: group.taskGroupId, sealed: IsNull() }, { sealed }));
   }
   return findGroup(ctx, props.taskGroupId);
 }
