@@ -84,7 +84,8 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
   const gatewayUrl = read.optional('GATEWAY_URL') ?? `http://localhost:${gatewayPort}/graphql`;
   const limits: GraphqlLimits = {
-    maxDepth: read.int('GRAPHQL_MAX_DEPTH', 12, 1, 100),
+    // 16 lets GraphiQL's introspection query (depth 15) through.
+    maxDepth: read.int('GRAPHQL_MAX_DEPTH', 16, 1, 100),
     maxCost: read.int('GRAPHQL_MAX_COST', 50_000, 1, 10_000_000),
     maxBodyBytes: read.int('GRAPHQL_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
   };

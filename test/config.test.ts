@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       credentialsKey: undefined,
       logLevel: 'info',
-      limits: { maxDepth: 12, maxCost: 50_000, maxBodyBytes: 1_048_576 },
+      limits: { maxDepth: 16, maxCost: 50_000, maxBodyBytes: 1_048_576 },
     });
   });
 

@@ -119,8 +119,8 @@ describe.each(databaseKinds)('bad input over HTTP on %s', (kind) => {
     expect(response.status).toBe(400);
     const error = onlyError(response);
     expect(error.extensions?.code).toBe('TOO_COMPLEX');
-    expect(error.message).toBe('the operation is 50 levels deep; the limit is 12');
-    expect(error.extensions?.details).toMatchObject({ depth: 50, maxDepth: 12 });
+    expect(error.message).toBe('the operation is 50 levels deep; the limit is 16');
+    expect(error.extensions?.details).toMatchObject({ depth: 50, maxDepth: 16 });
   });
 
   it('accepts an introspection query within the depth limit', async () => {
@@ -167,7 +167,7 @@ describe.each(databaseKinds)('bad input over HTTP on %s', (kind) => {
     const error = onlyError(response);
     expect(error.extensions?.code).toBe('TOO_COMPLEX');
     expect(error.message).toBe('the operation costs 3000; the limit is 100 (ask for smaller pages)');
-    expect(error.extensions?.details).toEqual({ depth: 1, maxDepth: 12, cost: 3000, maxCost: 100 });
+    expect(error.extensions?.details).toEqual({ depth: 1, maxDepth: 16, cost: 3000, maxCost: 100 });
   });
 
   it('prices a page by its size: 60 roles cost over 100, 10 roles do not', async () => {

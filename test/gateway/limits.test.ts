@@ -167,3 +167,12 @@ describe('enforceLimits', () => {
     expect(refusal(nested(6)).extensions.http).toEqual({ status: 400 });
   });
 });
+
+describe('the default limits', () => {
+  it('admit the standard introspection query that GraphiQL sends', async () => {
+    const { getIntrospectionQuery, parse } = await import('graphql');
+    const { loadConfig } = await import('../../entities/config');
+    const { enforceLimits } = await import('../../gateway/limits');
+    expect(() => enforceLimits(loadConfig({}).limits, parse(getIntrospectionQuery()), undefined, {})).not.toThrow();
+  });
+});

@@ -97,8 +97,8 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     );
     expect(errors).toHaveLength(1);
     expect(errors[0].extensions?.code).toBe('TOO_COMPLEX');
-    expect(errors[0].message).toBe('the operation is 50 levels deep; the limit is 12');
-    expect(errors[0].extensions?.details).toMatchObject({ depth: 50, maxDepth: 12 });
+    expect(errors[0].message).toBe('the operation is 50 levels deep; the limit is 16');
+    expect(errors[0].extensions?.details).toMatchObject({ depth: 50, maxDepth: 16 });
     expect((await wsQuery(client, '{ currentScopes }')).data).toEqual({ currentScopes: ANONYMOUS_SCOPES });
   });
 
