@@ -71,11 +71,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A task that depends on `dependencies`, in the same queue and group unless overridden. */
-export function dependentOn(dependencies: string[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { dependencies, ...overrides };
-}
-
 /** cancelTask, rerunTask or scheduleTask, answering the raw response (errors included). */
 export function taskAction(t: TestGateway, action: 'cancelTask' | 'rerunTask' | 'scheduleTask', taskId: string, auth = t.root) {
   return t.gql(`mutation ($t: ID!) { ${action}(taskId: $t) { ${STATUS_FIELDS} } }`, { t: taskId }, auth);
