@@ -36,7 +36,12 @@ export interface ArtifactsS3Config {
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
-  | { readonly kind: 'mysql'; readonly url: string };
+  | {
+      readonly kind: 'mysql';
+      readonly url: string;
+      /** A statement unanswered this long fails, so a silent server cannot hang requests. */
+      readonly queryTimeoutMs?: number;
+    };
 
 export interface GraphqlLimits {
   readonly maxDepth: number;
@@ -63,7 +68,9 @@ export function loadConfig(env: Env = process.env): Config {
   const gatewayPort = read.port('GATEWAY_PORT', 4000);
   const portalPort = read.port('PORTAL_PORT', 3000);
   const dataDir = read.string('DATA_DIR', './data');
-  const database = read.database('DATABASE_URL', `sqlite:${dataDir}/taskgate.sqlite`);
+  const parsedDatabase = read.database('DATABASE_URL', `sqlite:${dataDir}/taskgate.sqlite`);
+  const queryTimeoutMs = read.int('DATABASE_QUERY_TIMEOUT_SECONDS', 30, 1, 3600) * 1000;
+  const database: DatabaseConfig = parsedDatabase.kind === 'mysql' ? { ...parsedDatabase, queryTimeoutMs } : parsedDatabase;
   const rootAccessToken = read.optional('ROOT_ACCESS_TOKEN');
   if (rootAccessToken !== undefined && rootAccessToken.length < 22) {
     problems.push('ROOT_ACCESS_TOKEN must be at least 22 characters long (unset it to have one generated)');

@@ -7,7 +7,7 @@ import { ServiceUnavailable } from '../errors';
 import { entities } from './entities';
 import { migrations } from './migrations';
 
-export function createDataSource(database: DatabaseConfig): DataSource {
+export function createDataSource(database: DatabaseConfig, options: { forMigrations?: boolean } = {}): DataSource {
   if (database.kind === 'sqlite') {
     if (database.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(database.file)), { recursive: true });
     return new DataSource({
@@ -33,7 +33,10 @@ export function createDataSource(database: DatabaseConfig): DataSource {
     timezone: 'Z',
     supportBigNumbers: true,
     charset: 'utf8mb4',
-    poolSize: 20,
+    poolSize: options.forMigrations ? 1 : 20,
+    // Migrations may legitimately run long (and wait on the migration lock); requests may not.
+    enableQueryTimeout: !options.forMigrations && database.queryTimeoutMs !== undefined,
+    maxQueryExecutionTime: options.forMigrations ? undefined : database.queryTimeoutMs,
     connectTimeout: 5000,
     // Keep-alive so a dead server is noticed on idle connections, not only on the next query.
     extra: { enableKeepAlive: true, keepAliveInitialDelay: 10_000, idleTimeout: 60_000, maxIdle: 10 },
@@ -42,19 +45,29 @@ export function createDataSource(database: DatabaseConfig): DataSource {
 
 /** Connects and migrates; an unreachable database gives one clear ServiceUnavailable. */
 export async function openDatabase(database: DatabaseConfig): Promise<DataSource> {
+  // MySQL migrates on a connection of its own without the query timeout; SQLite has no timeout.
+  const separate = database.kind === 'mysql';
+  const migrating = createDataSource(database, { forMigrations: true });
+  await initialize(migrating, database);
+  try {
+    await runMigrations(migrating);
+  } catch (error) {
+    await migrating.destroy().catch(() => undefined);
+    throw error;
+  }
+  if (!separate) return migrating;
+  await migrating.destroy();
   const dataSource = createDataSource(database);
+  await initialize(dataSource, database);
+  return dataSource;
+}
+
+async function initialize(dataSource: DataSource, database: DatabaseConfig): Promise<void> {
   try {
     await dataSource.initialize();
   } catch (error) {
     throw new ServiceUnavailable(`Cannot open the database at ${describeDatabase(database)}: ${reason(error)}`);
   }
-  try {
-    await runMigrations(dataSource);
-  } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
-    throw error;
-  }
-  return dataSource;
 }
 
 /**

@@ -28,7 +28,11 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('a gateway whose database goes away
     const proxied = new URL(database.url);
     proxied.port = String(proxy.port);
     // Open while the gateway starts: start-up connects and migrates.
-    t = await startTestGateway('mysql', { database: { ...database, url: proxied.toString(), config: { kind: 'mysql', url: proxied.toString() } } });
+    t = await startTestGateway('mysql', {
+      database: { ...database, url: proxied.toString(), config: { kind: 'mysql', url: proxied.toString() } },
+      // Short, so the "server stops answering" case fails well inside the test's patience.
+      env: { DATABASE_QUERY_TIMEOUT_SECONDS: '2' },
+    });
   });
   afterAll(async () => {
     await proxy?.restore();
@@ -111,6 +115,20 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('a gateway whose database goes away
       await proxy.restore();
     }
     await eventually(async () => expect(await status('/readyz')).toBe(200));
+  });
+
+  it('fails a request with the retryable error when the database stops answering, and recovers after', async () => {
+    expect((await post('{ currentScopes }', {}, t.root)).errors).toBeUndefined();
+    proxy.freeze();
+    try {
+      expectRetryable(await post('query ($id: String!) { role(roleId: $id) { roleId } }', { id: 'anonymous' }, t.root));
+    } finally {
+      proxy.thaw();
+    }
+    await eventually(async () => {
+      const result = await post('query ($id: String!) { role(roleId: $id) { roleId } }', { id: 'anonymous' }, t.root);
+      expect(result.data).toEqual({ role: { roleId: 'anonymous' } });
+    });
   });
 
   it('serves again by itself once the database is back, without a restart', async () => {

@@ -5,6 +5,8 @@ import net from 'node:net';
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private frozen = false;
+  private readonly held: (() => void)[] = [];
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -38,8 +40,30 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Keeps every connection open but forwards nothing, and lets new connections hang: a server
+   * that stops answering (a network partition) rather than one that refuses.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** Forwards again, delivering what was held back. */
+  thaw(): void {
+    this.frozen = false;
+    for (const release of this.held.splice(0)) release();
+  }
+
   close(): Promise<void> {
+    this.thaw();
     return this.cut();
+  }
+
+  private relay(from: net.Socket, to: net.Socket): void {
+    from.on('data', (chunk) => {
+      if (!this.frozen) return void to.write(chunk);
+      this.held.push(() => to.write(chunk));
+    });
   }
 
   private forward(client: net.Socket): void {
@@ -53,7 +77,7 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    this.relay(client, upstream);
+    this.relay(upstream, client);
   }
 }
