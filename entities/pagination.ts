@@ -40,6 +40,8 @@ export async function paginate<T extends ObjectLiteral>(
   column: string,
   keyOf: (node: T) => string,
   args: PageArgs,
+  /** Turns a cursor's key back into the column's type (e.g. Number for integer ids). */
+  parseKey: (key: string) => unknown = (key) => key,
 ): Promise<Page<T>> {
   if (args.first != null && args.last != null) throw new InputError('pass either first or last, not both');
   const size = args.last ?? args.first ?? DEFAULT_PAGE;
@@ -48,8 +50,8 @@ export async function paginate<T extends ObjectLiteral>(
 
   const totalCount = await query.clone().getCount();
   const page = query.clone();
-  if (args.after) page.andWhere(`${column} > :after`, { after: decodeCursor(args.after) });
-  if (args.before) page.andWhere(`${column} < :before`, { before: decodeCursor(args.before) });
+  if (args.after) page.andWhere(`${column} > :after`, { after: parseKey(decodeCursor(args.after)) });
+  if (args.before) page.andWhere(`${column} < :before`, { before: parseKey(decodeCursor(args.before)) });
   page.orderBy(column, backward ? 'DESC' : 'ASC').take(size + 1);
   const rows = await page.getMany();
   const more = rows.length > size;

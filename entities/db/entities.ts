@@ -1,4 +1,5 @@
 // Every TypeORM entity, for the DataSource.
+import { AuditEntry } from '../audit/AuditEntry';
 import { AuthState } from '../auth/AuthState';
 import { Client } from '../auth/Client';
 import { Role } from '../auth/Role';
@@ -10,4 +11,16 @@ import { TaskDependency } from '../queue/TaskDependency';
 import { TaskGroup } from '../queue/TaskGroup';
 import { TaskRun } from '../queue/TaskRun';
 
-export const entities = [Client, Role, AuthState, Task, TaskRun, TaskDependency, TaskGroup, Artifact, IndexedTask, Namespace];
+export const entities = [
+  Client,
+  Role,
+  AuthState,
+  Task,
+  TaskRun,
+  TaskDependency,
+  TaskGroup,
+  Artifact,
+  IndexedTask,
+  Namespace,
+  AuditEntry,
+];

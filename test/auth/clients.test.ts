@@ -162,3 +162,41 @@ describe.each(databaseKinds)('clients on %s', (kind) => {
     expect(data.whoAmI).toEqual({ clientId: 'root', scopes: ['*'] });
   });
 });
+
+describe.each(databaseKinds)('audit history on %s', (kind) => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway(kind);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const HISTORY = `query ($type: String!, $id: String!) {
+    auditHistory(entityType: $type, entityId: $id) { nodes { action clientId at } totalCount } }`;
+
+  it('records who created, changed and deleted a client, without any value', async () => {
+    const client = await makeClient(t, { scopes: ['x:1'] });
+    await t.ok('mutation ($id: String!) { resetAccessToken(clientId: $id) { clientId } }', { id: client.clientId }, t.root);
+    await t.ok('mutation ($id: String!) { deleteClient(clientId: $id) }', { id: client.clientId }, t.root);
+    const data = await t.ok(HISTORY, { type: 'client', id: client.clientId }, t.root);
+    expect(data.auditHistory.nodes.map((n: any) => [n.action, n.clientId])).toEqual([
+      ['created', 'root'],
+      ['reset-access-token', 'root'],
+      ['deleted', 'root'],
+    ]);
+    const rows = await t.core.db.query('SELECT * FROM audit_entries');
+    expect(JSON.stringify(rows)).not.toContain(client.accessToken);
+  });
+
+  it('records role changes, and needs auth:audit-history to read them', async () => {
+    const roleId = uniqueId('audited');
+    await t.ok('mutation ($id: String!) { createRole(roleId: $id, role: { scopes: [] }) { roleId } }', { id: roleId }, t.root);
+    await t.ok('mutation ($id: String!) { updateRole(roleId: $id, role: { scopes: ["a"] }) { roleId } }', { id: roleId }, t.root);
+    const data = await t.ok(HISTORY, { type: 'role', id: roleId }, t.root);
+    expect(data.auditHistory.nodes.map((n: any) => n.action)).toEqual(['created', 'updated']);
+    const stranger = await makeClient(t);
+    expect(errorCode(await t.gql(HISTORY, { type: 'role', id: roleId }, stranger.auth))).toBe('INSUFFICIENT_SCOPES');
+    expect(errorCode(await t.gql(HISTORY, { type: 'planet', id: 'x' }, t.root))).toBe('BAD_USER_INPUT');
+  });
+});

@@ -2,6 +2,7 @@
 // hand out scopes it holds) and returns a view without the token hash.
 import type { EntityManager } from 'typeorm';
 import { RequestConflict, ResourceNotFound } from '../../errors';
+import { recordAudit } from '../../audit/record';
 import { inTransaction } from '../../db/transaction';
 import { Client } from '../Client';
 import { CommandContext, requireScopes } from '../require-scopes';
@@ -66,6 +67,7 @@ export async function createClient(ctx: CommandContext, props: { clientId: strin
       throw new RequestConflict(`client ${clientId} already exists`, { clientId });
     }
     await tx.getRepository(Client).insert(row);
+    await recordAudit(tx, ctx, { entityType: 'client', entityId: clientId, action: 'created' });
   });
   return { ...(await view(ctx, row)), accessToken };
 }
@@ -77,7 +79,7 @@ export async function updateClient(ctx: CommandContext, props: { clientId: strin
   if (client.description !== undefined) checkDescription(client.description);
   if (client.expires) checkDate(client.expires, 'expires');
   const resolver = await ctx.core.roles.resolver();
-  const updated = await modify(ctx, clientId, async (row) => {
+  const updated = await modify(ctx, clientId, 'updated', async (row) => {
     // Only what the update adds must be held by the caller; what the client had stays.
     const had = resolver.expand(row.scopes);
     const added = (scopes ?? []).filter((scope) => !satisfies(had, [scope]));
@@ -93,7 +95,7 @@ export async function updateClient(ctx: CommandContext, props: { clientId: strin
 export async function resetAccessToken(ctx: CommandContext, props: { clientId: string }): Promise<ClientWithToken> {
   await requireScopes(ctx, `auth:reset-access-token:${props.clientId}`, `resetAccessToken(${props.clientId})`);
   const accessToken = generateAccessToken();
-  const updated = await modify(ctx, props.clientId, async (row, now) => {
+  const updated = await modify(ctx, props.clientId, 'reset-access-token', async (row, now) => {
     row.accessTokenHash = hashAccessToken(accessToken);
     row.lastRotated = now;
   });
@@ -102,7 +104,7 @@ export async function resetAccessToken(ctx: CommandContext, props: { clientId: s
 
 export async function enableClient(ctx: CommandContext, props: { clientId: string }): Promise<ClientView> {
   const resolver = await ctx.core.roles.resolver();
-  const updated = await modify(ctx, props.clientId, async (row) => {
+  const updated = await modify(ctx, props.clientId, 'enabled', async (row) => {
     // Enabling hands the client's scopes back out, so the caller must hold them.
     const scopes = resolver.expand(row.scopes);
     await requireScopes(ctx, { AllOf: [`auth:enable-client:${props.clientId}`, ...scopes] }, `enableClient(${props.clientId})`);
@@ -113,7 +115,7 @@ export async function enableClient(ctx: CommandContext, props: { clientId: strin
 
 export async function disableClient(ctx: CommandContext, props: { clientId: string }): Promise<ClientView> {
   await requireScopes(ctx, `auth:disable-client:${props.clientId}`, `disableClient(${props.clientId})`);
-  const updated = await modify(ctx, props.clientId, async (row) => {
+  const updated = await modify(ctx, props.clientId, 'disabled', async (row) => {
     row.disabled = true;
   });
   return view(ctx, updated);
@@ -122,7 +124,10 @@ export async function disableClient(ctx: CommandContext, props: { clientId: stri
 /** Deleting is idempotent: deleting a client that is gone succeeds. */
 export async function deleteClient(ctx: CommandContext, props: { clientId: string }): Promise<boolean> {
   await requireScopes(ctx, `auth:delete-client:${props.clientId}`, `deleteClient(${props.clientId})`);
-  await inTransaction(ctx.core.db, (tx) => tx.getRepository(Client).delete({ clientId: props.clientId }));
+  await inTransaction(ctx.core.db, async (tx) => {
+    const result = await tx.getRepository(Client).delete({ clientId: props.clientId });
+    if (result.affected) await recordAudit(tx, ctx, { entityType: 'client', entityId: props.clientId, action: 'deleted' });
+  });
   return true;
 }
 
@@ -131,7 +136,12 @@ export async function clientView(ctx: CommandContext, row: Client): Promise<Clie
 }
 
 /** Read, change and write one client in a transaction that locks its row. */
-async function modify(ctx: CommandContext, clientId: string, change: (row: Client, now: Date) => Promise<void>): Promise<Client> {
+async function modify(
+  ctx: CommandContext,
+  clientId: string,
+  action: string,
+  change: (row: Client, now: Date) => Promise<void>,
+): Promise<Client> {
   return inTransaction(ctx.core.db, async (tx: EntityManager) => {
     const repo = tx.getRepository(Client);
     const lock = tx.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
@@ -141,6 +151,7 @@ async function modify(ctx: CommandContext, clientId: string, change: (row: Clien
     await change(row, now);
     row.lastModified = now;
     await repo.save(row);
+    await recordAudit(tx, ctx, { entityType: 'client', entityId: clientId, action });
     return row;
   });
 }

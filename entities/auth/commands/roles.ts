@@ -5,6 +5,7 @@
 // the other processes through the event bus.
 import type { EntityManager } from 'typeorm';
 import { InputError, RequestConflict, ResourceNotFound } from '../../errors';
+import { recordAudit } from '../../audit/record';
 import { inTransaction } from '../../db/transaction';
 import { AuthState } from '../AuthState';
 import { CommandContext, requireScopes } from '../require-scopes';
@@ -95,6 +96,7 @@ async function changeRoles(
     await tx.getRepository(AuthState).increment({ name: 'roles' }, 'generation', 1);
     const all = await tx.getRepository(Role).find();
     await change(tx, all);
+    await recordAudit(tx, ctx, { entityType: 'role', entityId: event.roleId, action: event.change });
   });
   ctx.core.roles.invalidate();
   await ctx.core.events.publish(ROLES_CHANGED, event).catch((error) => {
