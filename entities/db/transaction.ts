@@ -28,3 +28,11 @@ async function withBusyRetry<T>(attempt: () => Promise<T>): Promise<T> {
     }
   }
 }
+
+/**
+ * Find options that lock the rows read until the transaction ends: SELECT … FOR UPDATE on
+ * MySQL; nothing on SQLite, where the transaction already holds the single write lock.
+ */
+export function forUpdate(tx: EntityManager): { lock?: { mode: 'pessimistic_write' } } {
+  return tx.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' } } : {};
+}

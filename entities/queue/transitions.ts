@@ -2,7 +2,7 @@
 // conditional write on a row the caller has locked (MySQL: SELECT … FOR UPDATE; SQLite: the
 // single writer), so two commands racing on one task cannot both apply.
 import { EntityManager, In } from 'typeorm';
-import { timeParam } from '../db/columns';
+import { forUpdate } from '../db/transaction';
 import { RequestConflict, ResourceNotFound } from '../errors';
 import type { QueueChanges } from './events';
 import { indexCompletedTask } from '../index/indexing';
@@ -15,8 +15,7 @@ import { TaskRun } from './TaskRun';
 export const MAX_RUNS = 50;
 
 export async function lockTask(tx: EntityManager, taskId: string): Promise<Task> {
-  const lock = tx.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
-  const task = await tx.getRepository(Task).findOne({ where: { taskId }, ...lock });
+  const task = await tx.getRepository(Task).findOne({ where: { taskId }, ...forUpdate(tx) });
   if (!task) throw new ResourceNotFound(`task ${taskId} does not exist`, { taskId });
   return task;
 }
@@ -144,8 +143,7 @@ export async function scheduleReady(tx: EntityManager, taskIds: string[], now: D
     const blocked = new Set(waiting.map((w) => w.id));
     const ready = chunk.filter((id) => !blocked.has(id));
     if (!ready.length) continue;
-    const lock = tx.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
-    const tasks = await tx.getRepository(Task).find({ where: { taskId: In(ready), state: 'unscheduled' }, ...lock });
+    const tasks = await tx.getRepository(Task).find({ where: { taskId: In(ready), state: 'unscheduled' }, ...forUpdate(tx) });
     for (const task of tasks) {
       if (task.deadline.getTime() <= now.getTime()) continue; // the deadline job resolves it
       await addPendingRun(tx, task, 'scheduled', now, changes);
@@ -162,9 +160,4 @@ export async function noteGroupResolved(tx: EntityManager, task: Task, changes: 
     .where('t.task_group_id = :g AND t.state IN (:...open)', { g: task.taskGroupId, open: ['unscheduled', 'pending', 'running'] })
     .getCount();
   if (open === 0) changes.resolvedGroups.set(task.taskGroupId, task.schedulerId);
-}
-
-/** Tasks whose `column` time has passed, for the upkeep scans. */
-export function timeBefore(tx: EntityManager, date: Date): Date | string {
-  return timeParam(tx.connection, date);
 }

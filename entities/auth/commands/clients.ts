@@ -3,7 +3,7 @@
 import type { EntityManager } from 'typeorm';
 import { RequestConflict, ResourceNotFound } from '../../errors';
 import { recordAudit } from '../../audit/record';
-import { inTransaction } from '../../db/transaction';
+import { forUpdate, inTransaction } from '../../db/transaction';
 import { Client } from '../Client';
 import { CommandContext, requireScopes } from '../require-scopes';
 import { normalizeScopes, satisfies } from '../scopes';
@@ -144,8 +144,7 @@ async function modify(
 ): Promise<Client> {
   return inTransaction(ctx.core.db, async (tx: EntityManager) => {
     const repo = tx.getRepository(Client);
-    const lock = tx.connection.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
-    const row = await repo.findOne({ where: { clientId }, ...lock });
+    const row = await repo.findOne({ where: { clientId }, ...forUpdate(tx) });
     if (!row) throw new ResourceNotFound(`client ${clientId} does not exist`, { clientId });
     const now = ctx.core.clock.now();
     await change(row, now);
