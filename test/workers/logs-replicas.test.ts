@@ -1,0 +1,89 @@
+// Live logs across two gateway processes on one database and Redis: a worker streams through one,
+// subscribers on the other get every line once, in order, and the same log is served by both.
+// Needs TEST_REDIS_URL (CI sets it).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, killChildren, spawnGateway, waitUntilListening, type GatewayChild } from '../gateway/child';
+import { expectNoOpenSockets } from '../gateway/leaks';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases';
+import { CREDENTIALS_KEY, ROOT_TOKEN, SECRETS_KEYS, type TestGateway } from '../support/gateway';
+import { gql, gqlOk, wsClient } from '../support/graphql';
+import { uniqueQueue } from '../support/tasks';
+import { createWorkTask, killWorkers, makeWorkerClient, nodeCommand, readLog, spawnWorker, taskLines, waitForTask } from './worker-process';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+/** The helpers need only the URL and root credentials of the gateway they talk to. */
+function handle(gateway: GatewayChild): TestGateway {
+  const url = gateway.url;
+  const root = `root:${ROOT_TOKEN}`;
+  return { url, root, gql: (q, v, a, h) => gql(url, q, v, a, h), ok: (q, v, a) => gqlOk(url, q, v, a ?? root) } as TestGateway;
+}
+
+describe.skipIf(!redisUrl).each(databaseKinds)('live logs across two gateway processes on %s and Redis', (kind) => {
+  let database: TestDatabase;
+  let dataDir: string;
+  let a: GatewayChild;
+  let b: GatewayChild;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-log-replicas-'));
+    const env = async () => ({
+      DATABASE_URL: database.url,
+      PUBSUB_URL: redisUrl!,
+      ROOT_ACCESS_TOKEN: ROOT_TOKEN,
+      CREDENTIALS_KEY,
+      SECRETS_KEYS,
+      DATA_DIR: dataDir,
+      ARTIFACTS_URL: `file:${dataDir}/artifacts`,
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: String(await freePort()),
+    });
+    a = spawnGateway(await env());
+    b = spawnGateway(await env());
+    await Promise.all([waitUntilListening(a), waitUntilListening(b)]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await killWorkers();
+    await killChildren();
+    await database?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await expectNoOpenSockets();
+  });
+
+  it('streams lines appended through one gateway to subscribers of the other', async () => {
+    const ta = handle(a);
+    const pool = uniqueQueue();
+    const worker = spawnWorker(ta, { pool, client: await makeWorkerClient(ta, pool) });
+    const script = `let i = 0; const timer = setInterval(() => { console.log('line ' + i); if (++i === 200) clearInterval(timer); }, 10);`;
+    const task = await createWorkTask(ta, pool, { command: nodeCommand(script) });
+
+    const client = wsClient(b.url);
+    const messages: { fromLine: number; lines: string[] }[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.subscribe<{ taskLog: { fromLine: number; lines: string[] } }>(
+          { query: 'subscription ($t: ID!) { taskLog(taskId: $t, runId: 0) { fromLine lines } }', variables: { t: task.taskId } },
+          { next: ({ data }) => data && messages.push(data.taskLog), error: reject, complete: resolve },
+        );
+      });
+    } finally {
+      await client.dispose();
+    }
+    await waitForTask(ta, task.taskId).catch((error) => {
+      throw new Error(`${error.message}\n${worker.output().slice(-3000)}`);
+    });
+    let next = 0;
+    for (const message of messages) {
+      expect(message.fromLine).toBe(next);
+      next += message.lines.length;
+    }
+    const lines = messages.flatMap((m) => m.lines);
+    expect(taskLines(lines.join('\n'))).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i}`));
+    expect(lines.map((l) => `${l}\n`).join('')).toBe(await readLog(handle(b), task.taskId));
+  });
+});
