@@ -1,0 +1,156 @@
+/**
+ * Queue throughput: trivial tasks through their whole lifecycle (createTaskGraph → claimWork →
+ * reportCompleted) over GraphQL HTTP on MariaDB, against a baseline of the same SQL statements
+ * issued through mysql2 at the same concurrency (no GraphQL, no HTTP, no TypeORM).
+ * Run: npx tsx bench/queue-throughput/lifecycle.ts
+ * Sizes: BENCH_TASKS (20000), BENCH_BATCH (500 per createTaskGraph, no dependencies, one task
+ * group per batch), BENCH_CREATORS (2 in parallel), BENCH_WORKERS (8), BENCH_CLAIM (32 per
+ * claimWork), BENCH_REPORTERS (4 reportCompleted in flight per worker). BENCH_PROFILE=1 adds the
+ * statements that took the gateway's database time; BENCH_SKIP_BASELINE=1 runs the gateway only
+ * (for a CPU profile: node --cpu-prof --import tsx bench/queue-throughput/lifecycle.ts).
+ * BENCH_EXPERIMENT tries proposed fixes on the bench's own database (see bench/support/experiments.ts);
+ * batched-sql adds a third run: the proposed SQL, batched, at the same concurrency.
+ */
+import { describeSetup, innodbDeadlocks, sizeFromEnv } from '../support/env';
+import { startBenchGateway } from '../support/gateway';
+import { describeRetries, graphqlClient } from '../support/graphql';
+import { runLifecycle, type LifecycleDriver, type LifecycleResult, type LifecycleSizes } from '../support/lifecycle';
+import { experiment, SCHEMA_EXPERIMENTS } from '../support/experiments';
+import { batchedSqlDriver, countStates, runSqlBaseline, type SqlBaselineResult } from '../support/queue-sql';
+import { installSqlProfile, printSqlProfile, printStatementExamples, profiling, resetSqlProfile } from '../support/sql-profile';
+import { latencyRow, ms, perSecond, ratio } from '../support/stats';
+import { benchQueue, claimWork, CREATE_GRAPH, reportCompleted, trivialTask } from '../support/tasks';
+
+const sizes: LifecycleSizes = {
+  tasks: sizeFromEnv('BENCH_TASKS', 20_000),
+  batch: sizeFromEnv('BENCH_BATCH', 500),
+  creators: sizeFromEnv('BENCH_CREATORS', 2),
+  workers: sizeFromEnv('BENCH_WORKERS', 8),
+  claim: sizeFromEnv('BENCH_CLAIM', 32),
+  reporters: sizeFromEnv('BENCH_REPORTERS', 4),
+};
+const WARMUP_TASKS = 200;
+
+interface GatewayRun extends SqlBaselineResult {
+  retries: string;
+  deadlocks: number;
+}
+
+async function runGateway(): Promise<GatewayRun> {
+  if (profiling) installSqlProfile();
+  const t = await startBenchGateway();
+  try {
+    // Requests failing with an internal error are sent again (and counted), as a worker would.
+    const client = graphqlClient(t.url, t.root, 3);
+    const driver = (taskQueueId: string): LifecycleDriver => ({
+      async createBatch(batch) {
+        const tasks = batch.taskIds.map((taskId) => ({ taskId, task: trivialTask(taskQueueId, { taskGroupId: batch.taskGroupId }) }));
+        const data = await client.request<{ createTaskGraph: { state: string }[] }>(CREATE_GRAPH, { tasks });
+        if (data.createTaskGraph.some((s) => s.state !== 'pending')) throw new Error('a created task is not pending');
+      },
+      claim: ({ workerId, tasks, signal }) => claimWork(client, { taskQueueId, workerId, tasks, signal }),
+      async reportCompleted(run) {
+        const state = await reportCompleted(client, { taskId: run.taskId, runId: run.runId, auth: run.auth! });
+        if (state !== 'completed') throw new Error(`task ${run.taskId} is ${state} after reportCompleted`);
+      },
+    });
+    // A few tasks on a queue of their own first, so the figures do not include compiling the
+    // schema, the resolvers and TypeORM's statement builders.
+    await runLifecycle(driver(benchQueue()), { ...sizes, tasks: Math.min(WARMUP_TASKS, sizes.tasks), batch: 50 });
+    if (profiling) resetSqlProfile();
+    client.retried.clear();
+    const taskQueueId = benchQueue();
+    const deadlocksBefore = await innodbDeadlocks();
+    const result = await runLifecycle(driver(taskQueueId), sizes);
+    const deadlocks = (await innodbDeadlocks()) - deadlocksBefore;
+    if (profiling) {
+      printSqlProfile('gateway, statements by summed time', 20, { count: sizes.tasks, unit: 'task' });
+      if (process.env.BENCH_PRINT_SQL === '1') printStatementExamples();
+    }
+    return { result, retries: describeRetries(client), deadlocks, ...(await countStates((sql, params) => t.core.db.query(sql, params), taskQueueId)) };
+  } finally {
+    await t.close();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(await describeSetup());
+  console.log(
+    `${sizes.tasks.toLocaleString('en-US')} tasks: createTaskGraph batches of ${sizes.batch} (no dependencies, one group per batch), ${sizes.creators} creators in parallel; ` +
+      `${sizes.workers} workers claiming ${sizes.claim} at a time, ${sizes.reporters} reportCompleted in flight per worker`,
+  );
+  const gateway = await runGateway();
+  const g = gateway.result;
+  if (process.env.BENCH_SKIP_BASELINE === '1') {
+    console.table({ 'gateway: createTaskGraph': latencyRow(g.createMs), 'gateway: claimWork': latencyRow(g.claimMs), 'gateway: reportCompleted': latencyRow(g.reportMs) });
+    const problems = check('gateway', sizes.tasks, g, gateway.states, gateway.runs);
+    console.log(`gateway: InnoDB deadlocks during the run ${gateway.deadlocks}; requests retried after an internal error: ${gateway.retries}`);
+    console.log(`queue throughput (gateway only), ${sizes.tasks.toLocaleString('en-US')} tasks: ${perSecond(sizes.tasks, g.elapsedMs)}; ${problems.length ? `CHECK FAILED: ${problems.join('; ')}` : 'every task completed exactly once'}`);
+    if (problems.length) process.exitCode = 1;
+    return;
+  }
+  const baseline = await runSqlBaseline(sizes, { warmupTasks: WARMUP_TASKS });
+  const b = baseline.result;
+  const proposal = experiment('batched-sql')
+    ? await runSqlBaseline(sizes, { warmupTasks: WARMUP_TASKS, driver: batchedSqlDriver, schema: SCHEMA_EXPERIMENTS['claim-index-desc'].sql })
+    : undefined;
+
+  console.table({
+    'gateway: createTaskGraph': latencyRow(g.createMs),
+    'gateway: claimWork': latencyRow(g.claimMs),
+    'gateway: reportCompleted': latencyRow(g.reportMs),
+    'baseline: create batch': latencyRow(b.createMs),
+    'baseline: claim': latencyRow(b.claimMs),
+    'baseline: resolve': latencyRow(b.reportMs),
+    ...(proposal
+      ? { 'proposed SQL: create batch': latencyRow(proposal.result.createMs), 'proposed SQL: claim': latencyRow(proposal.result.claimMs), 'proposed SQL: resolve': latencyRow(proposal.result.reportMs) }
+      : {}),
+  });
+  const gRate = (sizes.tasks * 1000) / g.elapsedMs;
+  const bRate = (sizes.tasks * 1000) / b.elapsedMs;
+  console.table({
+    gateway: { total: ms(g.elapsedMs), 'all created at': ms(g.createdMs), throughput: perSecond(sizes.tasks, g.elapsedMs), 'empty claims': g.emptyClaims },
+    'SQL baseline': { total: ms(b.elapsedMs), 'all created at': ms(b.createdMs), throughput: perSecond(sizes.tasks, b.elapsedMs), 'empty claims': b.emptyClaims },
+    ...(proposal
+      ? {
+          'proposed SQL (batched, claim index fixed)': {
+            total: ms(proposal.result.elapsedMs),
+            'all created at': ms(proposal.result.createdMs),
+            throughput: perSecond(sizes.tasks, proposal.result.elapsedMs),
+            'empty claims': proposal.result.emptyClaims,
+          },
+        }
+      : {}),
+  });
+
+  const problems = [
+    ...check('gateway', sizes.tasks, g, gateway.states, gateway.runs),
+    ...check('baseline', sizes.tasks, b, baseline.states, baseline.runs),
+    ...(proposal ? check('proposed SQL', sizes.tasks, proposal.result, proposal.states, proposal.runs) : []),
+  ];
+  console.log(`gateway: InnoDB deadlocks during the run ${gateway.deadlocks}; requests retried after an internal error: ${gateway.retries}`);
+  console.log(`SQL baseline: transactions retried after a deadlock ${baseline.deadlockRetries ?? 0}${proposal ? `; proposed SQL: ${proposal.deadlockRetries ?? 0}` : ''}`);
+  console.log(`gateway tasks by state ${JSON.stringify(gateway.states)}, runs by state ${JSON.stringify(gateway.runs)}; baseline tasks ${JSON.stringify(baseline.states)}, runs ${JSON.stringify(baseline.runs)}`);
+  console.log(
+    `queue throughput, ${sizes.tasks.toLocaleString('en-US')} tasks create→claim→complete: gateway ${perSecond(sizes.tasks, g.elapsedMs)}, ` +
+      `SQL baseline ${perSecond(sizes.tasks, b.elapsedMs)}, ratio ${ratio(gRate / bRate)} (aim ≥ 1,000 tasks/s, ratio ≥ 0.5); ` +
+      `${gateway.deadlocks} deadlocks (${gateway.retries === 'none' ? 'no request retried' : 'failed requests retried'}); ` +
+      (problems.length ? `CHECK FAILED: ${problems.join('; ')}` : 'every task completed exactly once'),
+  );
+  if (problems.length) process.exitCode = 1;
+}
+
+/** Every task completed, with exactly one run, claimed by exactly one worker. */
+function check(name: string, total: number, r: LifecycleResult, states: Record<string, number>, runs: Record<string, number>): string[] {
+  const problems: string[] = [];
+  if (r.completed !== total) problems.push(`${name}: ${r.completed} reports for ${total} tasks`);
+  if (r.claimedTwice) problems.push(`${name}: ${r.claimedTwice} tasks claimed twice`);
+  if (states.completed !== total || Object.keys(states).length !== 1) problems.push(`${name}: tasks by state ${JSON.stringify(states)}`);
+  if (runs.completed !== total || Object.keys(runs).length !== 1) problems.push(`${name}: runs by state ${JSON.stringify(runs)}`);
+  return problems;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

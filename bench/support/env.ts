@@ -1,0 +1,48 @@
+// What every benchmark reads from the environment, and the setup line it prints with its figures.
+import os from 'node:os';
+import mysql from 'mysql2/promise';
+import { describeExperiments } from './experiments';
+
+/** The MariaDB/MySQL server the benchmarks make their databases on. */
+export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+/** A positive integer from the environment, e.g. `BENCH_TASKS=2000` for a quick run. */
+export function sizeFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** One line naming the machine and the database server, so figures are read in context. */
+export async function describeSetup(): Promise<string> {
+  const url = new URL(MYSQL_URL);
+  const conn = await mysql.createConnection({ uri: MYSQL_URL });
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS pool`,
+    );
+    const { version, flush, pool } = rows[0];
+    const cpu = os.cpus()[0]?.model.trim() ?? 'unknown cpu';
+    const experiment = describeExperiments();
+    return (
+      `node ${process.version}, ${os.cpus().length} × ${cpu}; ` +
+      `MariaDB/MySQL ${version} at ${url.host} (innodb_flush_log_at_trx_commit=${flush}, buffer pool ${Math.round(Number(pool) / 2 ** 20)} MiB)` +
+      (experiment ? `\n${experiment}` : '')
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
+/** InnoDB's deadlock counter (server-wide: read it before and after a run, on a quiet server). */
+export async function innodbDeadlocks(): Promise<number> {
+  const conn = await mysql.createConnection({ uri: MYSQL_URL });
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'`);
+    return Number(rows[0]?.Value ?? NaN);
+  } finally {
+    await conn.end();
+  }
+}
