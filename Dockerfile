@@ -13,6 +13,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The portal is built into the image: the node user below cannot write /app at run time.
+RUN npm run portal:build
 
 # Empty named volumes take this folder's owner, so the node user can write artifacts.
 RUN mkdir -p /data/artifacts && chown -R node:node /data

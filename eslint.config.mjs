@@ -4,7 +4,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['**/node_modules/', 'dist/', 'portal/.next/', 'data/', 'test/artifacts/', 'scratch/']),
+  globalIgnores(['**/node_modules/', 'dist/', 'portal/.next/', 'portal/.next-*/', 'data/', 'test/artifacts/', 'scratch/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -1,15 +1,22 @@
-// `npm start`: the whole platform on one machine — gateway, then cron — on the embedded SQLite
-// default. Each runs as its own child process, as in production; Ctrl-C stops them all.
+// `npm start`: the whole platform on one machine — gateway, then cron, then the portal (built on
+// the first start) — on the embedded SQLite default. Each runs as its own child process, as in
+// production; Ctrl-C stops them all.
+import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ConfigError, loadConfig } from './entities/config';
+import { openCore } from './entities/core';
+import { createLogger } from './entities/log';
+import { ensureLocalPool, LOCAL_POOL_ID } from './entities/provisioning/bootstrap';
 
 interface Service {
   name: string;
   entry: string;
   /** Resolves when the service can take requests. */
   ready?: (child: ChildProcess) => Promise<void>;
+  /** Environment variables of its own. */
+  env?: Record<string, string>;
 }
 
 const config = (() => {
@@ -28,6 +35,13 @@ const gatewayHost = `http://localhost:${config.gatewayPort}`;
 const services: Service[] = [
   { name: 'gateway', entry: 'gateway/main.ts', ready: () => waitForUrl(`${gatewayHost}/readyz`, 60_000) },
   { name: 'cron', entry: 'cron/main.ts' },
+  // The portal's first start builds it (about a minute); it then forwards /graphql to the gateway.
+  {
+    name: 'portal',
+    entry: 'portal/server.ts',
+    env: { PORTAL_PORT: String(config.portalPort), GATEWAY_URL: config.gatewayUrl },
+    ready: () => waitForUrl(`http://localhost:${config.portalPort}/`, 600_000),
+  },
 ];
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -37,12 +51,15 @@ async function main() {
     const child = launch(service);
     await Promise.race([service.ready?.(child), exited(child, service.name)]);
   }
+  await ensureWorkerPool().catch((error) => console.error(`Could not create the worker pool ${LOCAL_POOL_ID}: ${error instanceof Error ? error.message : error}`));
   console.log(
     [
       '',
       'Taskgate is running.',
+      `  Portal (docs, explorer, inspectors): http://localhost:${config.portalPort}`,
       `  GraphQL (HTTP and WebSocket): ${config.gatewayUrl}`,
       `  Health: ${gatewayHost}/healthz   Readiness: ${gatewayHost}/readyz`,
+      `  Worker pool ${LOCAL_POOL_ID}: up to 2 worker processes on this machine, started as tasks arrive.`,
       '  Sign in with Authorization: Bearer root:<accessToken> — the root token is printed above on',
       '  the first start, or is the ROOT_ACCESS_TOKEN you set.',
       '  Press Ctrl-C to stop everything.',
@@ -51,10 +68,20 @@ async function main() {
   );
 }
 
+/** The local worker pool `local/default` (0–2 workers on this machine); cron provisions it. */
+async function ensureWorkerPool(): Promise<void> {
+  const core = await openCore(config, { log: createLogger('warn', 'start') });
+  try {
+    if (await ensureLocalPool(core)) console.log(`Created the worker pool ${LOCAL_POOL_ID}: tasks with taskQueueId "${LOCAL_POOL_ID}" run on this machine.`);
+  } finally {
+    await core.close();
+  }
+}
+
 function launch(service: Service): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, service.entry)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...service.env },
   });
   children.push(child);
   for (const stream of [child.stdout, child.stderr]) {

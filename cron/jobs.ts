@@ -2,7 +2,10 @@
 // the database, so running one twice (two cron replicas) or late (after downtime) is harmless.
 import type { Core } from '../entities/core';
 import { expireClients } from './auth/expire-clients';
+import { hookJobs } from './hooks/jobs';
+import { provisioningJobs } from './provisioning/jobs';
 import { queueJobs } from './queue/jobs';
+import { secretsJobs } from './secrets/jobs';
 
 export interface Job {
   name: string;
@@ -11,4 +14,4 @@ export interface Job {
   run(core: Core): Promise<number>;
 }
 
-export const jobs: Job[] = [{ name: 'expire-clients', schedule: '0 */10 * * * *', run: expireClients }, ...queueJobs];
+export const jobs: Job[] = [{ name: 'expire-clients', schedule: '0 */10 * * * *', run: expireClients }, ...queueJobs, ...secretsJobs, ...provisioningJobs, ...hookJobs];

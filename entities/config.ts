@@ -24,6 +24,27 @@ export interface Config {
   readonly limits: GraphqlLimits;
   /** How long a claim lasts before it must be reclaimed (Taskcluster: 20 minutes). */
   readonly claimTimeoutMs: number;
+  /** Keys that encrypt secrets, oldest first: the last encrypts, any decrypts; undefined means "generate into dataDir". */
+  readonly secretsKeys: readonly SecretsKey[] | undefined;
+  /** Worker pools: how often cron provisions, and how the `local` provider runs worker processes. */
+  readonly provisioning: ProvisioningConfig;
+}
+
+export interface ProvisioningConfig {
+  /** Seconds between provisioning passes (estimate, start and stop workers) in each cron process. */
+  readonly intervalSeconds: number;
+  /** Where local workers get their working and cache folders (one folder per worker). */
+  readonly localWorkersDir: string;
+  /** How long a local worker has to exit after SIGTERM before it is killed. */
+  readonly localStopGraceMs: number;
+  /** The only variables of this process that local workers inherit (never secrets: PATH, HOME, …). */
+  readonly localWorkerEnv: Readonly<Record<string, string>>;
+}
+
+/** One AES-256 key for secrets, with the id stored beside every value it encrypts. */
+export interface SecretsKey {
+  readonly id: string;
+  readonly key: Buffer;
 }
 
 export interface ArtifactsS3Config {
@@ -98,6 +119,21 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const claimTimeoutMs = read.int('CLAIM_TIMEOUT_SECONDS', 1200, 1, 86_400) * 1000;
+  const rawSecretsKeys = read.optional('SECRETS_KEYS');
+  const secretsKeys = rawSecretsKeys === undefined ? undefined : parseSecretsKeys(rawSecretsKeys, 'SECRETS_KEYS', problems);
+
+  const provisioning: ProvisioningConfig = {
+    intervalSeconds: read.int('PROVISIONING_INTERVAL_SECONDS', 5, 1, 3600),
+    localWorkersDir: read.string('LOCAL_WORKERS_DIR', `${dataDir}/workers`),
+    localStopGraceMs: read.int('LOCAL_WORKER_STOP_GRACE_SECONDS', 10, 0, 3600) * 1000,
+    localWorkerEnv: Object.freeze(
+      Object.fromEntries(
+        ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'SYSTEMROOT']
+          .map((name) => [name, read.optional(name)] as const)
+          .filter((entry): entry is readonly [string, string] => entry[1] !== undefined),
+      ),
+    ),
+  };
 
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
@@ -115,6 +151,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     limits: Object.freeze(limits),
     claimTimeoutMs,
+    secretsKeys,
+    provisioning: Object.freeze(provisioning),
   });
 }
 
@@ -131,7 +169,40 @@ export function redactConfig(config: Config): Record<string, unknown> {
     artifactsS3: { ...config.artifactsS3, secretAccessKey: config.artifactsS3.secretAccessKey ? '***' : undefined },
     rootAccessToken: config.rootAccessToken ? '***' : undefined,
     credentialsKey: config.credentialsKey ? '***' : undefined,
+    secretsKeys: config.secretsKeys?.map((k) => ({ id: k.id, key: '***' })),
   };
+}
+
+const SECRETS_KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Parses `<id>:<base64 key>` entries separated by commas (or whitespace, as in the generated key
+ * file), oldest first. Problems name the entry and never echo a key.
+ */
+export function parseSecretsKeys(raw: string, source: string, problems: string[]): readonly SecretsKey[] {
+  const keys: SecretsKey[] = [];
+  const entries = raw.split(/[\s,]+/).filter(Boolean);
+  if (!entries.length) problems.push(`${source} must list at least one <id>:<base64 key>`);
+  entries.forEach((entry, i) => {
+    const at = entry.indexOf(':');
+    const id = at === -1 ? '' : entry.slice(0, at);
+    const encoded = at === -1 ? '' : entry.slice(at + 1);
+    if (!SECRETS_KEY_ID.test(id)) {
+      problems.push(`${source} entry ${i + 1} must be <id>:<base64 key>, the id 1–64 characters of A-Z a-z 0-9 . _ -`);
+      return;
+    }
+    const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
+    if (key.length !== 32) {
+      problems.push(`${source} entry ${i + 1} (id "${id}") must hold a 32-byte key in base64, e.g. from \`openssl rand -base64 32\` (got ${key.length} bytes)`);
+      return;
+    }
+    if (keys.some((k) => k.id === id)) {
+      problems.push(`${source} names key id "${id}" twice; each key needs an id of its own`);
+      return;
+    }
+    keys.push(Object.freeze({ id, key }));
+  });
+  return Object.freeze(keys);
 }
 
 class Reader {

@@ -46,8 +46,10 @@ export function classifyError(error: unknown, fallbackMessage?: string): Classif
   }
   // Apollo's parse, validation and variable errors carry graphql-js's error as `originalError`,
   // so their code is trusted whether or not one is set. (Resolver errors were unwrapped above.)
-  // A GraphQLError without any code is graphql-js's own validation error (the WebSocket path).
-  if (original instanceof GraphQLError && (original.extensions?.code !== undefined || !original.originalError)) {
+  // A GraphQLError without any code is graphql-js's own validation error (the WebSocket path);
+  // one without a path is a request error too (variable coercion), since resolver errors carry
+  // the path of the field that threw and were unwrapped above.
+  if (original instanceof GraphQLError && (original.extensions?.code !== undefined || !original.originalError || !original.path)) {
     const code = String(original.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED');
     if (OWN_CODES.has(code)) {
       return { code: code as ErrorCode, message: original.message, details: original.extensions?.details as Record<string, unknown>, internal: false };
@@ -55,9 +57,23 @@ export function classifyError(error: unknown, fallbackMessage?: string): Classif
     if (code === 'GRAPHQL_VALIDATION_FAILED' && original.message === VALIDATION_ABORTED) {
       return { code: 'TOO_COMPLEX', message: VALIDATION_ABORTED_MESSAGE, internal: false };
     }
-    if (INPUT_CODES.has(code)) return { code: 'BAD_USER_INPUT', message: original.message, internal: false };
+    if (INPUT_CODES.has(code)) return { code: 'BAD_USER_INPUT', message: withoutVariableValue(original), internal: false };
   }
   return { code: 'INTERNAL_SERVER_ERROR', message: fallbackMessage ?? 'Internal error', internal: true };
+}
+
+/**
+ * graphql-js words a bad variable as `Variable "$x" got invalid value <the whole value> at "x.f";
+ * <why>`. That value may be a secret or a token the caller sent (a mistyped field next to a
+ * secret's value echoes the value): keep where and why, drop what.
+ */
+export function withoutVariableValue(error: GraphQLError): string {
+  const reason = error.originalError?.message;
+  if (reason === undefined || !error.message.startsWith('Variable "$') || !error.message.endsWith(`; ${reason}`)) return error.message;
+  const prefix = error.message.slice(0, -(reason.length + 2));
+  const match = /^(Variable "\$[^"]*") got invalid value [\s\S]*?(?: at ("[^"]*"))?$/.exec(prefix);
+  if (!match) return error.message;
+  return `${match[1]} got an invalid value${match[2] ? ` at ${match[2]}` : ''}; ${reason}`;
 }
 
 export function formatError(requestId: () => string | undefined) {

@@ -2,9 +2,13 @@
 import 'reflect-metadata';
 import { ensureRootClient, ROOT_CLIENT_ID } from '../entities/auth/bootstrap';
 import { startProcess } from '../entities/process';
+import { prepareSecretsKeyring } from '../entities/secrets/keyring';
 import { startGateway } from './server';
 
 void startProcess('gateway', async (core) => {
+  // With SECRETS_KEYS unset, the first start generates the key into the data folder and says so.
+  const { notice } = prepareSecretsKeyring(core.config);
+  if (notice) process.stdout.write(`${notice}\n`);
   const generated = await ensureRootClient(core);
   const gateway = await startGateway(core);
   core.log.info({ port: gateway.port }, 'gateway listening');

@@ -6,6 +6,10 @@ import { AuthResolver } from './auth/resolvers';
 import { IndexResolver } from './index/resolvers';
 import { ArtifactFieldsResolver, ArtifactResolver, TaskArtifactsResolver } from './queue/artifacts';
 import { QueueResolver, TaskGroupResolver } from './queue/resolvers';
+import { SecretFieldsResolver, SecretsResolver } from './secrets/resolvers';
+import { TaskLogResolver } from './queue/logs';
+import { HookFieldsResolver, HookFireFieldsResolver, HooksResolver } from './hooks/resolvers';
+import { ProvisioningResolver, WorkerPoolFieldsResolver } from './provisioning/resolvers';
 
 // One resolver class per line: areas add theirs here.
 const resolvers = [
@@ -17,6 +21,14 @@ const resolvers = [
   ArtifactFieldsResolver,
   TaskArtifactsResolver,
   IndexResolver,
+  SecretsResolver,
+  SecretFieldsResolver,
+  TaskLogResolver,
+  HooksResolver,
+  HookFieldsResolver,
+  HookFireFieldsResolver,
+  ProvisioningResolver,
+  WorkerPoolFieldsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

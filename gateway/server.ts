@@ -18,9 +18,11 @@ import { createContext, GatewayContext } from './context';
 import { parseAuthorization } from './credentials';
 import { classifyError, formatError, transportError } from './errors';
 import { mountHealth } from './health';
+import { hookRoutes } from './hooks/http';
 import { indexRoutes } from './index/http';
 import { enforceLimits, MAX_TOKENS } from './limits';
 import { artifactRoutes } from './queue/artifact-http';
+import { liveLogRoutes } from './queue/logs';
 import { buildGatewaySchema } from './schema';
 import { attachWebSocket } from './websocket';
 
@@ -64,7 +66,9 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     requestStore.run({ requestId }, next);
   });
   mountHealth(app, core);
+  app.use(liveLogRoutes(core));
   app.use(artifactRoutes(core), indexRoutes(core));
+  app.use(hookRoutes(core));
   app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors);
   app.use(
     GRAPHQL_PATH,

@@ -11,6 +11,8 @@ import { accessTokenMatches } from './tokens';
 export const ANONYMOUS_SCOPES = ['assume:anonymous'];
 /** Issuer of task credentials (claims); bounded by the task, not by a client. */
 export const QUEUE_ISSUER = 'taskgate:queue';
+/** Issuer of worker credentials (registerWorker); bounded by the worker's pool, not by a client. */
+export const WORKER_MANAGER_ISSUER = 'taskgate:worker-manager';
 const LAST_USED_RESOLUTION_MS = 6 * 3600 * 1000;
 
 export interface Credentials {
@@ -38,7 +40,7 @@ export async function authenticate(core: Core, props: AuthenticateProps): Promis
   let temporary = false;
   if (credentials.certificate !== undefined && credentials.certificate !== null) {
     const cert = verifyCertificate(core.credentialsKey, credentials.clientId, credentials.accessToken, credentials.certificate, now);
-    if (cert.issuer !== QUEUE_ISSUER) {
+    if (cert.issuer !== QUEUE_ISSUER && cert.issuer !== WORKER_MANAGER_ISSUER) {
       const issuer = await activeClient(core, cert.issuer, now);
       const issuerScopes = resolver.expand(issuer.scopes);
       if (!satisfies(issuerScopes, cert.scopes)) {

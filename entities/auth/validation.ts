@@ -6,9 +6,16 @@ const ROLE_ID = /^[\x20-\x7e]{1,255}$/;
 const MAX_SCOPES = 1000;
 const MAX_DESCRIPTION = 10_000;
 
+/** Issuers of platform credentials (task and worker credentials) are named `taskgate:…`. */
+const RESERVED_PREFIX = 'taskgate:';
+
 export function checkClientId(clientId: string): void {
   if (!CLIENT_ID.test(clientId)) {
     throw new InputError(`clientId "${clientId}" must be 1–255 characters of A-Z a-z 0-9 ! @ / : . + | _ -`, { field: 'clientId' });
+  }
+  // A client by such a name would pass for the platform when checking who issued credentials.
+  if (clientId.startsWith(RESERVED_PREFIX)) {
+    throw new InputError(`clientIds starting with "${RESERVED_PREFIX}" are reserved for the platform`, { field: 'clientId' });
   }
 }
 

@@ -10,6 +10,8 @@ export const topics = {
   /** Wakes long-polling claimers of a queue. */
   pending: (taskQueueId: string) => `queue.pending.${taskQueueId}`,
   artifact: (taskId: string) => `queue.artifact.${taskId}`,
+  /** A run's live log lines, as appended (LogLinesView). */
+  log: (taskId: string, runId: number) => `queue.log.${taskId}.${runId}`,
 };
 
 export type TaskEventKind = 'task-defined' | 'task-pending' | 'task-running' | 'task-completed' | 'task-failed' | 'task-exception' | 'task-changed';

@@ -66,6 +66,12 @@ describe.each(databaseKinds)('clients on %s', (kind) => {
     expect(result.errors![0].message).toContain('clientId');
   });
 
+  it('reserves client ids starting with taskgate: for the platform’s own credentials', async () => {
+    const result = await t.gql('mutation ($c: ClientInput!) { createClient(clientId: "taskgate:queue", client: $c) { clientId } }', { c: { expires: inDays(1) } }, t.root);
+    expect(errorCode(result)).toBe('BAD_USER_INPUT');
+    expect(result.errors![0].message).toContain('reserved');
+  });
+
   it('replaces the token on reset: the old one stops working, the new one works', async () => {
     const client = await makeClient(t);
     const data = await t.ok('mutation ($id: String!) { resetAccessToken(clientId: $id) { accessToken lastRotated } }', { id: client.clientId }, t.root);

@@ -119,6 +119,13 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     expect(errors[0].message).toContain('noSuchField');
   });
 
+  it('refuses a variable of the wrong type with BAD_USER_INPUT, as over HTTP', async () => {
+    const result = await wsQuery(open(), 'query ($s: [String!]!) { expandScopes(scopes: $s) }', { s: [1, { a: 2 }] });
+    // One error per bad element, as graphql-js reports them.
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    expect(result.errors?.[0].message).toContain('$s');
+  });
+
   it('refuses a mutation the socket’s caller may not make with INSUFFICIENT_SCOPES', async () => {
     const result = await wsQuery(open(), 'mutation { createRole(roleId: "ws-anon", role: { scopes: [] }) { roleId } }');
     expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['INSUFFICIENT_SCOPES']);

@@ -10,6 +10,8 @@ import { gql, gqlOk, type Auth, type GraphqlResponse } from './graphql';
 
 export const ROOT_TOKEN = 'root-token-for-tests-0123456789abcdef';
 export const CREDENTIALS_KEY = 'credentials-key-for-tests-0123456789abcdef';
+/** One 32-byte key (id `test`), so test gateways never generate a key file. */
+export const SECRETS_KEYS = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface TestGateway {
   core: Core;
@@ -39,6 +41,7 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
     DATABASE_URL: database.url,
     ROOT_ACCESS_TOKEN: ROOT_TOKEN,
     CREDENTIALS_KEY,
+    SECRETS_KEYS,
     LOG_LEVEL: 'silent',
     GATEWAY_PORT: '0',
     ...env,

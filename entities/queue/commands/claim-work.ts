@@ -5,6 +5,7 @@ import { In } from 'typeorm';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { TemporaryCredentials } from '../../auth/temporary-credentials';
 import { inTransaction } from '../../db/transaction';
+import { recordWorkerActivity } from '../../provisioning/worker-activity';
 import { InputError } from '../../errors';
 import { taskCredentials } from '../credentials';
 import { publishChanges, QueueChanges, topics } from '../events';
@@ -86,6 +87,8 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
   const claimed = await inTransaction(core.db, async (tx) => {
     const ids = await selectClaimable(tx, props.taskQueueId, props.tasks, now);
     if (!ids.length) return [];
+    // A provisioned worker that claims is active; one its pool is stopping claims nothing.
+    if (!(await recordWorkerActivity(tx, { workerPoolId: props.taskQueueId, workerGroup: props.workerGroup, workerId: props.workerId, now }))) return [];
     await tx
       .getRepository(Task)
       .createQueryBuilder()
