@@ -10,11 +10,23 @@ const queues = new WeakMap<DataSource, Promise<unknown>>();
 const BUSY_RETRIES = 5;
 
 export async function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-  if (db.options.type === 'mysql') return db.transaction(work);
+  if (db.options.type === 'mysql') return withDeadlockRetry(() => db.transaction(work));
   const previous = queues.get(db) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => withBusyRetry(() => db.transaction(work)));
   queues.set(db, run);
   return run;
+}
+
+/** InnoDB rolled the transaction back as a deadlock victim (errno 1213): run it again. */
+async function withDeadlockRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
+      if (errno !== 1213 || tries >= BUSY_RETRIES) throw error;
+    }
+  }
 }
 
 async function withBusyRetry<T>(attempt: () => Promise<T>): Promise<T> {

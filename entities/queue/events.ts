@@ -55,7 +55,8 @@ export class QueueChanges {
   }
 }
 
-export async function publishChanges(core: Core, changes: QueueChanges): Promise<void> {
+/** Publishes, and returns the statuses it loaded (after commit) so callers need not load them again. */
+export async function publishChanges(core: Core, changes: QueueChanges): Promise<Map<string, TaskStatusView>> {
   const ids = [...changes.tasks];
   const statuses = await loadStatuses(core.db.manager, ids);
   const sends: Promise<void>[] = [];
@@ -72,4 +73,14 @@ export async function publishChanges(core: Core, changes: QueueChanges): Promise
   }
   const failures = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
   if (failures.length) core.log.warn({ failures: failures.length }, 'some queue events could not be published');
+  return new Map(statuses.filter((s): s is TaskStatusView => s !== null).map((s) => [s.taskId, s]));
+}
+
+/** Statuses of `taskIds`: those `published` already holds, the rest loaded. */
+export async function statusesAfter(core: Core, published: Map<string, TaskStatusView>, taskIds: string[]): Promise<(TaskStatusView | null)[]> {
+  const missing = taskIds.filter((id) => !published.has(id));
+  const loaded = missing.length ? await loadStatuses(core.db.manager, missing) : [];
+  const byId = new Map(published);
+  for (const s of loaded) if (s) byId.set(s.taskId, s);
+  return taskIds.map((id) => byId.get(id) ?? null);
 }

@@ -43,7 +43,6 @@ export class Queue1764320000002 implements MigrationInterface {
           { name: 'run_count', type: 'integer' },
         ],
         indices: [
-          { name: 'tasks_claim', columnNames: ['task_queue_id', 'state', 'priority_rank', 'pending_since'] },
           { name: 'tasks_group', columnNames: ['task_group_id', 'state'] },
           { name: 'tasks_deadline', columnNames: ['state', 'deadline'] },
           { name: 'tasks_taken_until', columnNames: ['state', 'taken_until'] },
@@ -52,6 +51,9 @@ export class Queue1764320000002 implements MigrationInterface {
       }),
       true,
     );
+    // Claim order is priority_rank DESC, pending_since ASC: the index must have that order, or the
+    // claim query filesorts (and under FOR UPDATE locks) every pending task of the queue.
+    await queryRunner.query('CREATE INDEX tasks_claim ON tasks (task_queue_id, state, priority_rank DESC, pending_since)');
     await queryRunner.createTable(
       new Table({
         name: 'task_runs',

@@ -8,10 +8,10 @@ import { inTransaction } from '../../db/transaction';
 import { recordWorkerActivity } from '../../provisioning/worker-activity';
 import { InputError } from '../../errors';
 import { taskCredentials } from '../credentials';
-import { publishChanges, QueueChanges, topics } from '../events';
+import { publishChanges, QueueChanges, statusesAfter, topics } from '../events';
 import { scopesFor } from '../rules';
 import { selectClaimable } from '../sql/claim';
-import { loadStatuses, TaskStatusView } from '../status';
+import type { TaskStatusView } from '../status';
 import { Task } from '../Task';
 import { TaskRun } from '../TaskRun';
 import { definitionOf } from './create-task';
@@ -99,20 +99,20 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
     // In claim order (priority, then age), which findBy does not keep.
     const rows = new Map((await tx.getRepository(Task).findBy({ taskId: In(ids) })).map((task) => [task.taskId, task]));
     const tasks = ids.map((id) => rows.get(id)!);
-    for (const task of tasks) {
-      await tx
-        .getRepository(TaskRun)
-        .update(
-          { taskId: task.taskId, runId: task.runCount - 1, state: 'pending' },
-          { state: 'running', workerGroup: props.workerGroup, workerId: props.workerId, takenUntil, started: now },
-        );
-      changes.touch(task.taskId);
-    }
+    // A pending task's only pending run is its latest: one statement for all of them.
+    await tx
+      .getRepository(TaskRun)
+      .createQueryBuilder()
+      .update()
+      .set({ state: 'running', workerGroup: props.workerGroup, workerId: props.workerId, takenUntil, started: now })
+      .where('task_id IN (:...ids) AND state = :pending', { ids, pending: 'pending' })
+      .execute();
+    for (const task of tasks) changes.touch(task.taskId);
     return tasks;
   });
   if (!claimed.length) return [];
-  await publishChanges(core, changes);
-  const statuses = await loadStatuses(core.db.manager, claimed.map((t) => t.taskId));
+  const published = await publishChanges(core, changes);
+  const statuses = await statusesAfter(core, published, claimed.map((t) => t.taskId));
   return claimed.map((task, i) => {
     const runId = task.runCount - 1;
     return {

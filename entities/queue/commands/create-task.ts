@@ -5,15 +5,15 @@ import { EntityManager, In, type QueryDeepPartialEntity } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
-import { publishChanges, QueueChanges } from '../events';
+import { publishChanges, QueueChanges, statusesAfter } from '../events';
 import { isResolved, priorityRank, satisfiesRequirement, scopesFor } from '../rules';
-import { loadStatuses, TaskStatusView } from '../status';
+import type { TaskStatusView } from '../status';
 import { Task } from '../Task';
 import { canonicalDefinition, normalizeTaskDefinition, TaskDefinition, TaskInput } from '../task-definition';
 import { TaskDependency } from '../TaskDependency';
 import { TaskGroup } from '../TaskGroup';
 import { TaskRun } from '../TaskRun';
-import { addPendingRun } from '../transitions';
+import { scheduleTasks } from '../transitions';
 
 export const MAX_GRAPH_TASKS = 10_000;
 const CHUNK = 500;
@@ -43,8 +43,8 @@ export async function createTaskGraph(ctx: CommandContext, props: { tasks: TaskG
 
   const changes = new QueueChanges();
   await inTransaction(ctx.core.db, (tx) => insertTasks(tx, definitions, now, changes));
-  await publishChanges(ctx.core, changes);
-  const statuses = await loadStatuses(ctx.core.db.manager, [...definitions.keys()]);
+  const published = await publishChanges(ctx.core, changes);
+  const statuses = await statusesAfter(ctx.core, published, [...definitions.keys()]);
   return statuses.map((status) => status!);
 }
 
@@ -102,8 +102,8 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
   for (const row of rows) {
     changes.touch(row.taskId);
     changes.defined.add(row.taskId);
-    if (!unsatisfied.has(row.taskId)) await addPendingRun(tx, row, 'scheduled', now, changes);
   }
+  await scheduleTasks(tx, rows.filter((row) => !unsatisfied.has(row.taskId)), now, changes);
 }
 
 /**

@@ -4,7 +4,7 @@ import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { taskCredentials } from '../credentials';
-import { publishChanges, QueueChanges } from '../events';
+import { publishChanges, QueueChanges, statusesAfter } from '../events';
 import { ReasonResolved, scopesFor, WORKER_EXCEPTION_REASONS, WorkerExceptionReason } from '../rules';
 import { loadStatuses, TaskStatusView } from '../status';
 import { Task } from '../Task';
@@ -88,7 +88,7 @@ async function reportRun(ctx: CommandContext, props: RunRef, state: 'completed' 
     }
     await resolveTask(tx, task, state, reason, ctx.core.clock.now(), changes);
   });
-  await publishChanges(ctx.core, changes);
-  const [status] = await loadStatuses(ctx.core.db.manager, [props.taskId]);
+  const published = await publishChanges(ctx.core, changes);
+  const [status] = await statusesAfter(ctx.core, published, [props.taskId]);
   return status!;
 }

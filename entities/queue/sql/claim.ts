@@ -1,7 +1,10 @@
 // The claim query: the oldest pending tasks of the highest priority in a queue, locked for this
 // transaction. On MySQL/MariaDB, SKIP LOCKED lets concurrent claimers take disjoint rows instead
 // of queueing behind each other; SQLite has one writer, which serializes claimers anyway.
-// The index tasks_claim (task_queue_id, state, priority_rank, pending_since) serves it whole.
+// The index tasks_claim (task_queue_id, state, priority_rank DESC, pending_since) serves it in
+// order. Measured on MariaDB with 2,000 pending tasks: with an all-ascending index the query
+// filesorted and FOR UPDATE locked every pending row, so a second concurrent claimer got nothing
+// and waited for its recheck; with the DESC column each claimer locks only the 32 rows it takes.
 import type { EntityManager } from 'typeorm';
 import { timeParam } from '../../db/columns';
 
