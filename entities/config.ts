@@ -115,7 +115,8 @@ export function loadConfig(env: Env = process.env): Config {
     // 16 lets GraphiQL's introspection query (depth 15) through.
     maxDepth: read.int('GRAPHQL_MAX_DEPTH', 16, 1, 100),
     maxCost: read.int('GRAPHQL_MAX_COST', 50_000, 1, 10_000_000),
-    maxBodyBytes: read.int('GRAPHQL_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
+    // 8 MiB holds a 10,000-task createTaskGraph of ordinary tasks (about 3.7 MiB).
+    maxBodyBytes: read.int('GRAPHQL_MAX_BODY_BYTES', 8_388_608, 1024, 1_073_741_824),
   };
 
   const claimTimeoutMs = read.int('CLAIM_TIMEOUT_SECONDS', 1200, 1, 86_400) * 1000;

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       credentialsKey: undefined,
       logLevel: 'info',
-      limits: { maxDepth: 16, maxCost: 50_000, maxBodyBytes: 1_048_576 },
+      limits: { maxDepth: 16, maxCost: 50_000, maxBodyBytes: 8_388_608 },
     });
   });
 
@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'silent' }, { logLevel: 'silent' }],
     [{ ROOT_ACCESS_TOKEN: 'r'.repeat(22) }, { rootAccessToken: 'r'.repeat(22) }],
     [{ CREDENTIALS_KEY: 'k'.repeat(32) }, { credentialsKey: 'k'.repeat(32) }],
-    [{ GRAPHQL_MAX_DEPTH: '20', GRAPHQL_MAX_COST: '100' }, { limits: { maxDepth: 20, maxCost: 100, maxBodyBytes: 1_048_576 } }],
+    [{ GRAPHQL_MAX_DEPTH: '20', GRAPHQL_MAX_COST: '100' }, { limits: { maxDepth: 20, maxCost: 100, maxBodyBytes: 8_388_608 } }],
   ])('accepts %j', (env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);
   });
