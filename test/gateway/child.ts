@@ -1,8 +1,12 @@
 // The real gateway program (`gateway/main.ts`) as a child process, for start-up and shutdown
 // tests. Every child started here is killed by `killChildren()`, whatever the test did.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/databases';
+import { CREDENTIALS_KEY, ROOT_TOKEN, SECRETS_KEYS } from '../support/gateway';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -97,3 +101,45 @@ export async function killChildren(): Promise<void> {
 
 /** A stack trace line, as Node prints them. */
 export const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>)$/m;
+
+export interface Replicas {
+  a: GatewayChild;
+  b: GatewayChild;
+  database: TestDatabase;
+  /** Kills both gateways and removes their database and data folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Two gateway processes sharing one fresh database, one Redis and one data folder (artifacts),
+ * as two replicas behind a load balancer would.
+ */
+export async function startReplicas(kind: DatabaseKind, redisUrl: string): Promise<Replicas> {
+  const database = await createTestDatabase(kind);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-replicas-'));
+  const env = async () => ({
+    DATABASE_URL: database.url,
+    PUBSUB_URL: redisUrl,
+    ROOT_ACCESS_TOKEN: ROOT_TOKEN,
+    CREDENTIALS_KEY,
+    SECRETS_KEYS,
+    // Nothing of the test may land in the repository's ./data.
+    DATA_DIR: dataDir,
+    ARTIFACTS_URL: `file:${dataDir}/artifacts`,
+    LOG_LEVEL: 'warn',
+    GATEWAY_PORT: String(await freePort()),
+  });
+  const a = spawnGateway(await env());
+  const b = spawnGateway(await env());
+  await Promise.all([waitUntilListening(a), waitUntilListening(b)]);
+  return {
+    a,
+    b,
+    database,
+    async stop() {
+      await killChildren();
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,50 +1,27 @@
 // Two gateway processes sharing one database and one Redis: what happens through one is seen by
 // subscribers and long-polling claimers on the other. Needs TEST_REDIS_URL (CI sets it).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases';
+import { databaseKinds } from '../support/databases';
 import { gql, gqlOk, wsClient, wsSubscribe } from '../support/graphql';
-import { CREDENTIALS_KEY, ROOT_TOKEN, SECRETS_KEYS } from '../support/gateway';
+import { ROOT_TOKEN } from '../support/gateway';
 import { CLAIM_WORK, CREATE_TASK, makeTask, newTaskId, uniqueQueue } from '../support/tasks';
-import { freePort, killChildren, spawnGateway, waitUntilListening, type GatewayChild } from '../gateway/child';
+import { startReplicas, type GatewayChild, type Replicas } from '../gateway/child';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 const root = `root:${ROOT_TOKEN}`;
 
 describe.skipIf(!redisUrl).each(databaseKinds)('two gateway processes on one %s database and Redis', (kind) => {
-  let database: TestDatabase;
+  let replicas: Replicas;
   let a: GatewayChild;
   let b: GatewayChild;
 
-  let dataDir: string;
-
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-replicas-'));
-    const env = async () => ({
-      DATABASE_URL: database.url,
-      PUBSUB_URL: redisUrl!,
-      ROOT_ACCESS_TOKEN: ROOT_TOKEN,
-      CREDENTIALS_KEY,
-      SECRETS_KEYS,
-      // Nothing of the test may land in the repository's ./data.
-      DATA_DIR: dataDir,
-      ARTIFACTS_URL: `file:${dataDir}/artifacts`,
-      LOG_LEVEL: 'warn',
-      GATEWAY_PORT: String(await freePort()),
-    });
-    a = spawnGateway(await env());
-    await waitUntilListening(a);
-    b = spawnGateway(await env());
-    await waitUntilListening(b);
+    replicas = await startReplicas(kind, redisUrl!);
+    ({ a, b } = replicas);
   }, 120_000);
 
   afterAll(async () => {
-    await killChildren();
-    await database?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await replicas?.stop();
   });
 
   it('delivers a status change made through one gateway to a subscriber on the other', async () => {

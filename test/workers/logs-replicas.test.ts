@@ -1,14 +1,11 @@
 // Live logs across two gateway processes on one database and Redis: a worker streams through one,
 // subscribers on the other get every line once, in order, and the same log is served by both.
 // Needs TEST_REDIS_URL (CI sets it).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killChildren, spawnGateway, waitUntilListening, type GatewayChild } from '../gateway/child';
+import { startReplicas, type GatewayChild, type Replicas } from '../gateway/child';
 import { expectNoOpenSockets } from '../gateway/leaks';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases';
-import { CREDENTIALS_KEY, ROOT_TOKEN, SECRETS_KEYS, type TestGateway } from '../support/gateway';
+import { databaseKinds } from '../support/databases';
+import { ROOT_TOKEN, type TestGateway } from '../support/gateway';
 import { gql, gqlOk, wsClient } from '../support/graphql';
 import { uniqueQueue } from '../support/tasks';
 import { createWorkTask, killWorkers, makeWorkerClient, nodeCommand, readLog, spawnWorker, taskLines, waitForTask } from './worker-process';
@@ -23,35 +20,18 @@ function handle(gateway: GatewayChild): TestGateway {
 }
 
 describe.skipIf(!redisUrl).each(databaseKinds)('live logs across two gateway processes on %s and Redis', (kind) => {
-  let database: TestDatabase;
-  let dataDir: string;
+  let replicas: Replicas;
   let a: GatewayChild;
   let b: GatewayChild;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-log-replicas-'));
-    const env = async () => ({
-      DATABASE_URL: database.url,
-      PUBSUB_URL: redisUrl!,
-      ROOT_ACCESS_TOKEN: ROOT_TOKEN,
-      CREDENTIALS_KEY,
-      SECRETS_KEYS,
-      DATA_DIR: dataDir,
-      ARTIFACTS_URL: `file:${dataDir}/artifacts`,
-      LOG_LEVEL: 'warn',
-      GATEWAY_PORT: String(await freePort()),
-    });
-    a = spawnGateway(await env());
-    b = spawnGateway(await env());
-    await Promise.all([waitUntilListening(a), waitUntilListening(b)]);
+    replicas = await startReplicas(kind, redisUrl!);
+    ({ a, b } = replicas);
   }, 120_000);
 
   afterAll(async () => {
     await killWorkers();
-    await killChildren();
-    await database?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await replicas?.stop();
     await expectNoOpenSockets();
   });
 
