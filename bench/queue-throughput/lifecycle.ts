@@ -8,15 +8,13 @@
  * claimWork), BENCH_REPORTERS (4 reportCompleted in flight per worker). BENCH_PROFILE=1 adds the
  * statements that took the gateway's database time; BENCH_SKIP_BASELINE=1 runs the gateway only
  * (for a CPU profile: node --cpu-prof --import tsx bench/queue-throughput/lifecycle.ts).
- * BENCH_EXPERIMENT tries proposed fixes on the bench's own database (see bench/support/experiments.ts);
- * batched-sql adds a third run: the proposed SQL, batched, at the same concurrency.
+ * BENCH_EXPERIMENT tries proposed fixes on the bench's own database (see bench/support/experiments.ts).
  */
 import { describeSetup, innodbDeadlocks, sizeFromEnv } from '../support/env';
 import { startBenchGateway } from '../support/gateway';
 import { describeRetries, graphqlClient } from '../support/graphql';
 import { runLifecycle, type LifecycleDriver, type LifecycleResult, type LifecycleSizes } from '../support/lifecycle';
-import { experiment, SCHEMA_EXPERIMENTS } from '../support/experiments';
-import { batchedSqlDriver, countStates, runSqlBaseline, type SqlBaselineResult } from '../support/queue-sql';
+import { countStates, runSqlBaseline, type SqlBaselineResult } from '../support/queue-sql';
 import { installSqlProfile, printSqlProfile, printStatementExamples, profiling, resetSqlProfile } from '../support/sql-profile';
 import { latencyRow, ms, perSecond, ratio } from '../support/stats';
 import { benchQueue, claimWork, CREATE_GRAPH, reportCompleted, trivialTask } from '../support/tasks';
@@ -91,9 +89,6 @@ async function main(): Promise<void> {
   }
   const baseline = await runSqlBaseline(sizes, { warmupTasks: WARMUP_TASKS });
   const b = baseline.result;
-  const proposal = experiment('batched-sql')
-    ? await runSqlBaseline(sizes, { warmupTasks: WARMUP_TASKS, driver: batchedSqlDriver, schema: SCHEMA_EXPERIMENTS['claim-index-desc'].sql })
-    : undefined;
 
   console.table({
     'gateway: createTaskGraph': latencyRow(g.createMs),
@@ -102,34 +97,20 @@ async function main(): Promise<void> {
     'baseline: create batch': latencyRow(b.createMs),
     'baseline: claim': latencyRow(b.claimMs),
     'baseline: resolve': latencyRow(b.reportMs),
-    ...(proposal
-      ? { 'proposed SQL: create batch': latencyRow(proposal.result.createMs), 'proposed SQL: claim': latencyRow(proposal.result.claimMs), 'proposed SQL: resolve': latencyRow(proposal.result.reportMs) }
-      : {}),
   });
   const gRate = (sizes.tasks * 1000) / g.elapsedMs;
   const bRate = (sizes.tasks * 1000) / b.elapsedMs;
   console.table({
     gateway: { total: ms(g.elapsedMs), 'all created at': ms(g.createdMs), throughput: perSecond(sizes.tasks, g.elapsedMs), 'empty claims': g.emptyClaims },
     'SQL baseline': { total: ms(b.elapsedMs), 'all created at': ms(b.createdMs), throughput: perSecond(sizes.tasks, b.elapsedMs), 'empty claims': b.emptyClaims },
-    ...(proposal
-      ? {
-          'proposed SQL (batched, claim index fixed)': {
-            total: ms(proposal.result.elapsedMs),
-            'all created at': ms(proposal.result.createdMs),
-            throughput: perSecond(sizes.tasks, proposal.result.elapsedMs),
-            'empty claims': proposal.result.emptyClaims,
-          },
-        }
-      : {}),
   });
 
   const problems = [
     ...check('gateway', sizes.tasks, g, gateway.states, gateway.runs),
     ...check('baseline', sizes.tasks, b, baseline.states, baseline.runs),
-    ...(proposal ? check('proposed SQL', sizes.tasks, proposal.result, proposal.states, proposal.runs) : []),
   ];
   console.log(`gateway: InnoDB deadlocks during the run ${gateway.deadlocks}; requests retried after an internal error: ${gateway.retries}`);
-  console.log(`SQL baseline: transactions retried after a deadlock ${baseline.deadlockRetries ?? 0}${proposal ? `; proposed SQL: ${proposal.deadlockRetries ?? 0}` : ''}`);
+  console.log(`SQL baseline: transactions retried after a deadlock ${baseline.deadlockRetries ?? 0}`);
   console.log(`gateway tasks by state ${JSON.stringify(gateway.states)}, runs by state ${JSON.stringify(gateway.runs)}; baseline tasks ${JSON.stringify(baseline.states)}, runs ${JSON.stringify(baseline.runs)}`);
   console.log(
     `queue throughput, ${sizes.tasks.toLocaleString('en-US')} tasks create→claim→complete: gateway ${perSecond(sizes.tasks, g.elapsedMs)}, ` +

@@ -1,29 +1,18 @@
 // Proposed fixes tried on a benchmark's own fresh database and its own in-process gateway, before
-// anyone changes the product: BENCH_EXPERIMENT=claim-index-desc,retry-deadlocks (comma-separated).
+// anyone changes the product: BENCH_EXPERIMENT=read-committed (comma-separated).
 // Off by default; the figures a benchmark prints are the product's as it stands unless its setup
 // line names an experiment.
 import type { DataSource } from 'typeorm';
 
 type Query = (sql: string) => Promise<unknown>;
 
-export const SCHEMA_EXPERIMENTS: Record<string, { about: string; sql: string[] }> = {
-  // The claim query orders by priority_rank DESC, pending_since ASC; an all-ascending index
-  // cannot give that order, so MariaDB filesorts every pending task of the queue — and under
-  // FOR UPDATE locks them all, so a second claimer SKIPs everything and gets nothing.
-  'claim-index-desc': {
-    about: 'tasks_claim (task_queue_id, state, priority_rank DESC, pending_since)',
-    sql: ['ALTER TABLE tasks DROP INDEX tasks_claim, ADD INDEX tasks_claim (task_queue_id, state, priority_rank DESC, pending_since ASC)'],
-  },
-};
+// Schema changes to try on the bench's own database; none pending (the DESC claim index this
+// once tried is now in the migration).
+export const SCHEMA_EXPERIMENTS: Record<string, { about: string; sql: string[] }> = {};
 
 const RUNTIME_EXPERIMENTS: Record<string, string> = {
-  // What entities/db/transaction.ts would do on MySQL: run the transaction again from the start
-  // when InnoDB picked it as a deadlock victim (errno 1213, "try restarting transaction").
-  'retry-deadlocks': 'gateway transactions retried (up to 5 times) on ER_LOCK_DEADLOCK',
   // Transactions at READ COMMITTED instead of InnoDB's REPEATABLE READ: no gap locks on scans.
   'read-committed': 'transactions at READ COMMITTED',
-  // Throughput benchmark only: also run the proposed, batched SQL (see queue-sql.ts).
-  'batched-sql': 'also the proposed batched SQL',
 };
 
 export const DEADLOCK_RETRIES = 5;
@@ -44,7 +33,7 @@ export async function applySchemaExperiments(query: Query): Promise<void> {
   for (const name of experiments) for (const sql of SCHEMA_EXPERIMENTS[name]?.sql ?? []) await query(sql);
 }
 
-export const experiment = (name: 'retry-deadlocks' | 'read-committed' | 'batched-sql'): boolean => experiments.includes(name);
+export const experiment = (name: 'read-committed'): boolean => experiments.includes(name);
 
 /** True for InnoDB's deadlock error, whether raw (mysql2) or wrapped (TypeORM's QueryFailedError). */
 export function isDeadlock(error: unknown): boolean {
@@ -54,7 +43,7 @@ export function isDeadlock(error: unknown): boolean {
 
 /** Applies the runtime experiments to a gateway's DataSource: its `transaction` is what inTransaction calls on MySQL. */
 export function applyRuntimeExperiments(db: DataSource): void {
-  if (!experiment('retry-deadlocks') && !experiment('read-committed')) return;
+  if (!experiment('read-committed')) return;
   const original = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
   const isolation = experiment('read-committed') ? ['READ COMMITTED'] : [];
   (db as { transaction: unknown }).transaction = async (...args: unknown[]) => {
@@ -63,7 +52,7 @@ export function applyRuntimeExperiments(db: DataSource): void {
       try {
         return await original(...isolation, work);
       } catch (error) {
-        if (!experiment('retry-deadlocks') || !isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
       }
     }
   };

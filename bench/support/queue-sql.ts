@@ -27,21 +27,17 @@ const SELECT_GROUPS = (n: number) =>
   ')))';
 const INSERT_GROUP = 'INSERT INTO `task_groups`(`task_group_id`, `scheduler_id`, `project_id`, `expires`, `sealed`) VALUES (?, ?, ?, ?, ?)';
 const INSERT_TASKS = (rows: number) => `INSERT INTO \`tasks\`(${TASK_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(TASK_COLUMNS.length)})`).join(', ')}`;
-const INSERT_RUN = `INSERT INTO \`task_runs\`(${RUN_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES (${marks(RUN_COLUMNS.length)})`;
-const SCHEDULE_TASK = 'UPDATE `tasks` SET `run_count` = ?, `state` = ?, `pending_since` = ?, `taken_until` = ?, `retries_left` = ? WHERE `task_id` = ?';
 const CLAIM_SELECT = (n: number) => `SELECT task_id FROM tasks
       WHERE task_queue_id = ? AND state = 'pending' AND deadline > ?
       ORDER BY priority_rank DESC, pending_since ASC
       LIMIT ${n} FOR UPDATE SKIP LOCKED`;
 const CLAIM_TASKS = (n: number) => `UPDATE \`tasks\` SET \`state\` = ?, \`pending_since\` = ?, \`taken_until\` = ? WHERE \`task_id\` IN (${marks(n)}) AND \`state\` = ?`;
-const CLAIM_RUN = 'UPDATE `task_runs` SET `state` = ?, `worker_group` = ?, `worker_id` = ?, `taken_until` = ?, `started` = ? WHERE (`task_id` = ? AND `run_id` = ? AND `state` = ?)';
 const RESOLVE_RUN = 'UPDATE `task_runs` SET `state` = ?, `reason_resolved` = ?, `resolved` = ?, `taken_until` = ? WHERE `task_id` = ? AND `run_id` = ? AND `state` IN (?, ?)';
 const RESOLVE_TASK = 'UPDATE `tasks` SET `state` = ?, `pending_since` = ?, `taken_until` = ?, `run_count` = ?, `first_resolved` = ? WHERE `task_id` = ?';
 const DEPENDENTS =
   'SELECT `TaskDependency`.`dependent_task_id` AS `TaskDependency_dependent_task_id`, `TaskDependency`.`required_task_id` AS `TaskDependency_required_task_id`, ' +
   '`TaskDependency`.`requires` AS `TaskDependency_requires`, `TaskDependency`.`satisfied` AS `TaskDependency_satisfied` FROM `task_dependencies` `TaskDependency` ' +
   'WHERE ((`TaskDependency`.`required_task_id` = ?) AND (`TaskDependency`.`satisfied` = ?))';
-const GROUP_OPEN = 'SELECT COUNT(1) AS `cnt` FROM `tasks` `t` WHERE `t`.`task_group_id` = ? AND `t`.`state` IN (?, ?, ?)';
 
 const CLAIM_TIMEOUT_MS = 1200 * 1000;
 const RECHECK_MS = 5000;
@@ -81,6 +77,16 @@ async function transactionOnce<T>(pool: mysql.Pool, work: (conn: mysql.PoolConne
   }
 }
 
+// The batched statements the commands issue since d5e132c:
+//  - createTaskGraph: tasks with no unmet dependency are inserted already pending (run_count 1)
+//    and their first runs in one multi-row INSERT (transitions.ts scheduleTasks).
+//  - claimWork: one UPDATE of the claimed runs (claim-work.ts claimOnce).
+//  - resolve: "is the group drained?" as EXISTS … LIMIT 1 (transitions.ts noteGroupResolved).
+const INSERT_RUNS = (rows: number) => `INSERT INTO \`task_runs\`(${RUN_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(RUN_COLUMNS.length)})`).join(', ')}`;
+const CLAIM_RUNS = (n: number) =>
+  `UPDATE task_runs r JOIN tasks t ON t.task_id = r.task_id AND r.run_id = t.run_count - 1 SET r.state = ?, r.worker_group = ?, r.worker_id = ?, r.taken_until = ?, r.started = ? WHERE r.task_id IN (${marks(n)}) AND r.state = ?`;
+const GROUP_OPEN_EXISTS = 'SELECT 1 FROM `tasks` `t` WHERE `t`.`task_group_id` = ? AND `t`.`state` IN (?, ?, ?) LIMIT 1';
+
 /** The baseline's driver: one task queue, woken like claimWork's long poll by an in-process event. */
 export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDriver {
   const pending = new EventEmitter().setMaxListeners(0);
@@ -98,13 +104,10 @@ export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDrive
           const ids = batch.taskIds.slice(i, i + 500);
           const values = ids.flatMap((taskId) => [
             taskId, batch.taskGroupId, '-', 'none', taskQueueId, 'lowest', 1, 'all-completed', 5, 5, now, deadline, expires,
-            '[]', '[]', '[]', JSON.stringify({ command: ['true'] }), 'trivial', metadata, '{}', '{}', 'unscheduled', null, null, null, 0,
+            '[]', '[]', '[]', JSON.stringify({ command: ['true'] }), 'trivial', metadata, '{}', '{}', 'pending', now, null, null, 1,
           ]);
           await conn.query(INSERT_TASKS(ids.length), values);
-        }
-        for (const taskId of batch.taskIds) {
-          await conn.query(INSERT_RUN, [taskId, 0, 'pending', 'scheduled', null, null, null, null, now, null, null]);
-          await conn.query(SCHEDULE_TASK, [1, 'pending', now, null, 5, taskId]);
+          await conn.query(INSERT_RUNS(ids.length), ids.flatMap((taskId) => [taskId, 0, 'pending', 'scheduled', null, null, null, null, now, null, null]));
         }
       });
       pending.emit('pending');
@@ -139,106 +142,13 @@ export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDrive
         if (!resolved.affectedRows) throw new Error(`run ${run.runId} of ${run.taskId} is already resolved`);
         await conn.query(RESOLVE_TASK, ['completed', null, null, task.Task_run_count, task.Task_first_resolved ?? now, run.taskId]);
         if (task.Task_first_resolved === null) await conn.query(DEPENDENTS, [run.taskId, false]);
-        await conn.query(GROUP_OPEN, [task.Task_task_group_id, 'unscheduled', 'pending', 'running']);
-      });
-    },
-  };
-}
-
-async function claimOnce(pool: mysql.Pool, taskQueueId: string, workerId: string, count: number): Promise<RunRef[]> {
-  const now = new Date();
-  const takenUntil = new Date(now.getTime() + CLAIM_TIMEOUT_MS);
-  return inTransaction(pool, async (conn) => {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(CLAIM_SELECT(count), [taskQueueId, now]);
-    const ids = rows.map((r) => r.task_id as string);
-    if (!ids.length) return [];
-    await conn.query(CLAIM_TASKS(ids.length), ['running', null, takenUntil, ...ids, 'pending']);
-    const [tasks] = await conn.query<mysql.RowDataPacket[]>(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` IN (${marks(ids.length)})))`, ids);
-    const runs: RunRef[] = [];
-    for (const task of tasks) {
-      const runId = task.Task_run_count - 1;
-      await conn.query(CLAIM_RUN, ['running', 'bench', workerId, takenUntil, now, task.Task_task_id, runId, 'pending']);
-      runs.push({ taskId: task.Task_task_id, runId });
-    }
-    return runs;
-  });
-}
-
-// The proposal, as SQL (BENCH_EXPERIMENT=batched-sql runs it after the baseline, on a database
-// with the claim index fixed): the same transactions, per-row statements batched.
-//  - createTaskGraph: tasks with no unmet dependency are inserted already pending (run_count 1)
-//    and their first runs in one multi-row INSERT — not INSERT run + UPDATE task per task
-//    (transitions.ts addPendingRun, called per row from create-task.ts insertTasks).
-//  - claimWork: one UPDATE of the claimed runs joined to their tasks — not one per task
-//    (claim-work.ts claimOnce).
-//  - resolve: "is the group drained?" as EXISTS … LIMIT 1, which stops at the first open task —
-//    not COUNT of every open task of the group (transitions.ts noteGroupResolved).
-const INSERT_RUNS = (rows: number) => `INSERT INTO \`task_runs\`(${RUN_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(RUN_COLUMNS.length)})`).join(', ')}`;
-const CLAIM_RUNS = (n: number) =>
-  `UPDATE task_runs r JOIN tasks t ON t.task_id = r.task_id AND r.run_id = t.run_count - 1 SET r.state = ?, r.worker_group = ?, r.worker_id = ?, r.taken_until = ?, r.started = ? WHERE r.task_id IN (${marks(n)}) AND r.state = ?`;
-const GROUP_OPEN_EXISTS = 'SELECT 1 FROM `tasks` `t` WHERE `t`.`task_group_id` = ? AND `t`.`state` IN (?, ?, ?) LIMIT 1';
-
-export function batchedSqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDriver {
-  const pending = new EventEmitter().setMaxListeners(0);
-  return {
-    async createBatch(batch: Batch) {
-      const now = new Date();
-      const deadline = new Date(now.getTime() + 3600_000);
-      const expires = new Date(deadline.getTime() + 365 * 24 * 3600_000);
-      const metadata = JSON.stringify({ name: 'trivial', description: '', owner: 'bench@example.com', source: 'https://example.com/bench' });
-      await inTransaction(pool, async (conn) => {
-        await conn.query(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` IN (${marks(batch.taskIds.length)})))`, batch.taskIds);
-        const [groups] = await conn.query<mysql.RowDataPacket[]>(SELECT_GROUPS(1), [batch.taskGroupId]);
-        if (!groups.length) await conn.query(INSERT_GROUP, [batch.taskGroupId, '-', 'none', expires, null]);
-        for (let i = 0; i < batch.taskIds.length; i += 500) {
-          const ids = batch.taskIds.slice(i, i + 500);
-          const values = ids.flatMap((taskId) => [
-            taskId, batch.taskGroupId, '-', 'none', taskQueueId, 'lowest', 1, 'all-completed', 5, 5, now, deadline, expires,
-            '[]', '[]', '[]', JSON.stringify({ command: ['true'] }), 'trivial', metadata, '{}', '{}', 'pending', now, null, null, 1,
-          ]);
-          await conn.query(INSERT_TASKS(ids.length), values);
-          await conn.query(INSERT_RUNS(ids.length), ids.flatMap((taskId) => [taskId, 0, 'pending', 'scheduled', null, null, null, null, now, null, null]));
-        }
-      });
-      pending.emit('pending');
-    },
-
-    async claim({ workerId, tasks, signal }) {
-      for (;;) {
-        const claimed = await claimBatched(pool, taskQueueId, workerId, tasks);
-        if (claimed.length || signal.aborted) return claimed;
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            pending.off('pending', wake);
-            signal.removeEventListener('abort', wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, RECHECK_MS);
-          pending.on('pending', wake);
-          signal.addEventListener('abort', wake, { once: true });
-        });
-      }
-    },
-
-    async reportCompleted(run: RunRef) {
-      const now = new Date();
-      await inTransaction(pool, async (conn) => {
-        const [tasks] = await conn.query<mysql.RowDataPacket[]>(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` = ?)) LIMIT 1 FOR UPDATE`, [run.taskId]);
-        const task = tasks[0];
-        const [runs] = await conn.query<mysql.RowDataPacket[]>(SELECT_RUN, [run.taskId, run.runId]);
-        if (!task || runs[0]?.TaskRun_state !== 'running') throw new Error(`run ${run.runId} of ${run.taskId} is not running`);
-        const [resolved] = await conn.query<mysql.ResultSetHeader>(RESOLVE_RUN, ['completed', 'completed', now, null, run.taskId, run.runId, 'pending', 'running']);
-        if (!resolved.affectedRows) throw new Error(`run ${run.runId} of ${run.taskId} is already resolved`);
-        await conn.query(RESOLVE_TASK, ['completed', null, null, task.Task_run_count, task.Task_first_resolved ?? now, run.taskId]);
-        if (task.Task_first_resolved === null) await conn.query(DEPENDENTS, [run.taskId, false]);
         await conn.query(GROUP_OPEN_EXISTS, [task.Task_task_group_id, 'unscheduled', 'pending', 'running']);
       });
     },
   };
 }
 
-async function claimBatched(pool: mysql.Pool, taskQueueId: string, workerId: string, count: number): Promise<RunRef[]> {
+async function claimOnce(pool: mysql.Pool, taskQueueId: string, workerId: string, count: number): Promise<RunRef[]> {
   const now = new Date();
   const takenUntil = new Date(now.getTime() + CLAIM_TIMEOUT_MS);
   return inTransaction(pool, async (conn) => {
@@ -263,15 +173,15 @@ export interface SqlBaselineResult {
 /** The lifecycle through mysql2 on a fresh migrated database, warmed up on a queue of its own. */
 export async function runSqlBaseline(
   sizes: LifecycleSizes,
-  options: { warmupTasks?: number; driver?: typeof sqlDriver; schema?: string[] } = {},
+  options: { warmupTasks?: number; schema?: string[] } = {},
 ): Promise<SqlBaselineResult> {
-  const { warmupTasks = 200, driver = sqlDriver, schema = [] } = options;
+  const { warmupTasks = 200, schema = [] } = options;
   const db = await openBaselineDatabase(schema);
   try {
-    await runLifecycle(driver(db.pool, benchQueue()), { ...sizes, tasks: Math.min(warmupTasks, sizes.tasks), batch: 50 });
+    await runLifecycle(sqlDriver(db.pool, benchQueue()), { ...sizes, tasks: Math.min(warmupTasks, sizes.tasks), batch: 50 });
     const taskQueueId = benchQueue();
     deadlockRetries = 0;
-    const result = await runLifecycle(driver(db.pool, taskQueueId), sizes);
+    const result = await runLifecycle(sqlDriver(db.pool, taskQueueId), sizes);
     return { result, deadlockRetries, ...(await countStates((sql, params) => db.pool.query(sql, params).then(([rows]) => rows as never), taskQueueId)) };
   } finally {
     await db.close();
