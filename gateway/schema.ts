@@ -8,6 +8,7 @@ import { ArtifactFieldsResolver, ArtifactResolver, TaskArtifactsResolver } from 
 import { QueueResolver, TaskGroupResolver } from './queue/resolvers';
 import { SecretFieldsResolver, SecretsResolver } from './secrets/resolvers';
 import { TaskLogResolver } from './queue/logs';
+import { TaskStatusChangesResolver } from './queue/status-since';
 import { HookFieldsResolver, HookFireFieldsResolver, HooksResolver } from './hooks/resolvers';
 import { ProvisioningResolver, WorkerPoolFieldsResolver } from './provisioning/resolvers';
 
@@ -17,6 +18,7 @@ const resolvers = [
   AuditResolver,
   QueueResolver,
   TaskGroupResolver,
+  TaskStatusChangesResolver,
   ArtifactResolver,
   ArtifactFieldsResolver,
   TaskArtifactsResolver,

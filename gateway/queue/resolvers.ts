@@ -13,6 +13,7 @@ import { ResourceNotFound } from '../../entities/errors';
 import type { GatewayContext } from '../context';
 import { PageArgsInput, toConnection } from '../common/connection';
 import { eventStream } from '../common/event-stream';
+import { statusesSince } from './status-since';
 import {
   CancelTaskGroupResult,
   TaskClaimType,
@@ -145,16 +146,22 @@ export class QueueResolver {
   }
 
   @Subscription(() => TaskStatusType, {
-    description: 'Each change of a task’s status. Needs `queue:subscribe:<schedulerId>/<taskGroupId>/<taskId>`.',
+    description:
+      'Each change of a task’s status. With `since` (the `changes` of the last status you saw; 0 for none), it first sends the current status if it has more changes, then only statuses with more changes than the last sent: each change of state once and in order across reconnects (reclaims, which change no state, are not sent). Needs `queue:subscribe:<schedulerId>/<taskGroupId>/<taskId>`.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const task = await ctx.loaders.task.load(args.taskId);
       if (!task) throw new ResourceNotFound(`task ${args.taskId} does not exist`);
       await subscribeScope(ctx, task, args.taskId);
+      if (args.since != null) return statusesSince(ctx.core, args.taskId, args.since);
       return eventStream<TaskStatusEvent>(ctx.core.events, topics.task(args.taskId));
     },
   })
-  taskStatusChanged(@Root() event: TaskStatusEvent, @Arg('taskId', () => ID, ID_ARG) _taskId: string): TaskStatusView {
+  taskStatusChanged(
+    @Root() event: TaskStatusEvent,
+    @Arg('taskId', () => ID, ID_ARG) _taskId: string,
+    @Arg('since', () => Int, { nullable: true, description: 'Resume after the status with this many `changes`.' }) _since?: number,
+  ): TaskStatusView {
     return event.status;
   }
 

@@ -7,7 +7,7 @@ import { databaseKinds } from '../support/databases';
 import { makeClient } from '../support/factories';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { wsClient, wsSubscribe, type Auth } from '../support/graphql';
-import { changePriority, claim, claimAndComplete, CREATE_GRAPH, createTask, makeTask, newTaskId, report, sleep, taskAction, uniqueQueue } from '../support/tasks';
+import { changePriority, claim, claimAndComplete, CREATE_GRAPH, createTask, makeTask, newTaskId, reclaim, report, sleep, taskAction, uniqueQueue } from '../support/tasks';
 
 const TASK_CHANGED = 'subscription ($id: ID!) { taskStatusChanged(taskId: $id) { taskId state runs { runId state } } }';
 const GROUP_CHANGED = 'subscription ($g: ID!) { taskGroupChanged(taskGroupId: $g) { taskId state } }';
@@ -71,6 +71,54 @@ describe.each(databaseKinds)('queue subscriptions on %s', (kind) => {
     expect(await states()).toEqual(['pending', 'running', 'completed']);
     const last = subscription.events.at(-1)!.data!.taskStatusChanged;
     expect(last).toEqual({ taskId: task.taskId, state: 'completed', runs: [{ runId: 0, state: 'completed' }] });
+  });
+
+  it('resumes from the changes last seen: each change of state once, in order, reclaims not sent', async () => {
+    const RESUME = 'subscription ($id: ID!, $since: Int) { taskStatusChanged(taskId: $id, since: $since) { state changes runs { runId state } } }';
+    const queue = uniqueQueue();
+    const task = await createTask(t, { taskQueueId: queue });
+    const changesOf = (sub: Subscription) => sub.events.map((e) => e.data!.taskStatusChanged.changes as number);
+
+    // since 0: the current status comes at once, so no poke is needed to know the stream is live.
+    const first = subscribe(RESUME, { id: task.taskId, since: 0 });
+    await first.waitFor(1);
+    expect(first.events[0].data!.taskStatusChanged).toEqual({ state: 'pending', changes: 1, runs: [{ runId: 0, state: 'pending' }] });
+    const [c0] = await claim(t, queue);
+    await first.waitFor(2);
+    expect(changesOf(first)).toEqual([1, 2]);
+    first.stop();
+
+    // Away: a reclaim, a completion and a rerun.
+    await reclaim(t, task.taskId, c0.runId, c0.auth);
+    await report(t, 'reportCompleted', task.taskId, c0.runId, c0.auth);
+    await taskAction(t, 'rerunTask', task.taskId);
+
+    const second = subscribe(RESUME, { id: task.taskId, since: 2 });
+    await second.waitFor(1);
+    expect(second.events[0].data!.taskStatusChanged).toEqual({
+      state: 'pending',
+      changes: 4,
+      runs: [
+        { runId: 0, state: 'completed' },
+        { runId: 1, state: 'pending' },
+      ],
+    });
+    const [c1] = await claim(t, queue);
+    await reclaim(t, task.taskId, c1.runId, c1.auth);
+    await report(t, 'reportFailed', task.taskId, c1.runId, c1.auth);
+    await second.waitFor(3);
+    await sleep(300); // nothing more may come
+    expect(changesOf(second)).toEqual([4, 5, 6]);
+    expect(second.events.map((e) => e.data!.taskStatusChanged.state)).toEqual(['pending', 'running', 'failed']);
+
+    // Up to date: nothing is sent until the next change.
+    const third = subscribe(RESUME, { id: task.taskId, since: 6 });
+    const plain = subscribe(TASK_CHANGED, { id: task.taskId });
+    await untilLive(plain, () => taskAction(t, 'rerunTask', task.taskId).then(() => taskAction(t, 'cancelTask', task.taskId)));
+    await third.waitFor(1);
+    expect(changesOf(third)[0]).toBeGreaterThan(6);
+    expect(changesOf(third)).toEqual([...changesOf(third)].sort((a, b) => a - b));
+    expect(new Set(changesOf(third)).size).toBe(changesOf(third).length);
   });
 
   it('shows every task of a group as it changes', async () => {
