@@ -1,7 +1,7 @@
 // graphql-ws (graphql-transport-ws protocol) on the gateway's port and path. Credentials come in
 // connectionParams.authorization; every operation gets the same limits and error mapping as HTTP.
 import crypto from 'node:crypto';
-import { execute, GraphQLError, GraphQLSchema, parse, subscribe, validate } from 'graphql';
+import { execute, GraphQLError, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -11,7 +11,9 @@ import type { Core } from '../entities/core';
 import { createContext } from './context';
 import { parseAuthorization } from './credentials';
 import { classifyError, formatError } from './errors';
-import { enforceLimits, MAX_TOKENS } from './limits';
+import { parsedDocuments } from './documents';
+import { enforceLimits } from './limits';
+import { subscribeWithTaskLogResults } from './queue/log-results';
 
 /** RFC 6455 close code for a temporary condition; graphql-ws clients retry after it. */
 const TRY_AGAIN_LATER = 1013;
@@ -19,12 +21,13 @@ const TRY_AGAIN_LATER = 1013;
 export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: WebSocketServer): { close(): Promise<void> } {
   const callers = new WeakMap<WebSocket, Caller>();
   const format = formatError(() => undefined);
+  const documents = parsedDocuments(schema);
 
   const server = useServer(
     {
       schema,
       execute,
-      subscribe,
+      subscribe: subscribeWithTaskLogResults,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         try {
@@ -42,14 +45,8 @@ export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: Web
         }
       },
       onSubscribe: (ctx, _id, payload) => {
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: MAX_TOKENS });
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
+        const { document, errors } = documents.get(payload.query);
+        if (!document) return errors;
         try {
           enforceLimits(core.config.limits, document, payload.operationName, payload.variables);
         } catch (error) {

@@ -10,10 +10,11 @@ import type { Core } from '../../core';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { ResourceNotFound } from '../../errors';
 import { getArtifactScope } from '../artifacts/rules';
-import { topics, type TaskStatusEvent } from '../events';
+import type { TaskStatusEvent } from '../events';
 import { isResolved } from '../rules';
 import { Task } from '../Task';
 import { TaskRun } from '../TaskRun';
+import { followLog, type LogFollower } from './hub';
 import { checkFromLine, checkRunRef, LIVE_LOG_NAME, LogLinesView, PAGE_CHARS, PAGE_LINES, unsentPart } from './rules';
 import { readLines } from './store';
 
@@ -44,7 +45,7 @@ export async function openTaskLog(ctx: CommandContext, props: TaskLogProps): Pro
 
 const DONE: IteratorResult<LogLinesView> = { value: undefined, done: true };
 
-class LogStream implements AsyncIterableIterator<LogLinesView> {
+class LogStream implements AsyncIterableIterator<LogLinesView>, LogFollower {
   private queue: LogLinesView[] = [];
   private queuedChars = 0;
   /** Read the store before taking live lines: at the start, after a skip, and at the end. */
@@ -54,7 +55,7 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
   private drops = 0;
   private done = false;
   private wake: (() => void) | undefined;
-  private readonly unsubscribes: (() => Promise<void>)[] = [];
+  private unfollow: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly core: Core,
@@ -66,8 +67,7 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
 
   async start(): Promise<void> {
     const { events, db } = this.core;
-    this.unsubscribes.push(await events.subscribe(topics.log(this.taskId, this.runId), (payload) => this.onLines(payload as LogLinesView)));
-    this.unsubscribes.push(await events.subscribe(topics.task(this.taskId), (payload) => this.onStatus(payload as TaskStatusEvent)));
+    this.unfollow = await followLog(events, this.taskId, this.runId, this);
     const run = await db.getRepository(TaskRun).findOne({ select: { state: true }, where: { taskId: this.taskId, runId: this.runId } });
     if (!run) {
       const task = await db.getRepository(Task).findOne({ select: { taskId: true }, where: { taskId: this.taskId } });
@@ -85,19 +85,19 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
         const drops = this.drops;
         const page = await readLines(this.core.db.manager, { taskId: this.taskId, runId: this.runId, fromLine: this.owed });
         if (this.done) return DONE;
-        if (page.lines.length) return this.send(page.lines);
+        if (page.lines.length) return this.send(page);
         if (this.drops !== drops) continue;
         this.readStore = false;
         // Resolved before this read began: the read saw every line there will ever be.
         if (resolvedBefore) return this.return();
         continue;
       }
-      const lines = this.takeQueued();
-      if (lines === 'gap') {
+      const page = this.takeQueued();
+      if (page === 'gap') {
         this.readStore = true;
         continue;
       }
-      if (lines.length) return this.send(lines);
+      if (page) return this.send(page);
       if (this.resolved) {
         this.readStore = true;
         continue;
@@ -111,7 +111,9 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
       this.done = true;
       this.queue = [];
       this.wakeUp();
-      await Promise.all(this.unsubscribes.splice(0).map((unsubscribe) => unsubscribe().catch(() => undefined)));
+      const unfollow = this.unfollow;
+      this.unfollow = undefined;
+      await unfollow?.().catch(() => undefined);
     }
     return DONE;
   }
@@ -125,14 +127,24 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
     return this;
   }
 
-  private send(lines: string[]): IteratorResult<LogLinesView> {
-    const value = { fromLine: this.owed, lines };
-    this.owed += lines.length;
-    return { value, done: false };
+  /** `page` starts at the line owed. */
+  private send(page: LogLinesView): IteratorResult<LogLinesView> {
+    this.owed += page.lines.length;
+    return { value: page, done: false };
   }
 
-  /** The queued lines still owed, merged into one page; 'gap' if the queue skips ahead. */
-  private takeQueued(): string[] | 'gap' {
+  /**
+   * The queued lines still owed, merged into one page; 'gap' if the queue skips ahead. A stream
+   * that kept up has one batch queued, starting at the line it owes: that batch is the page,
+   * the very object every other caught-up stream sends (see hub.ts).
+   */
+  private takeQueued(): LogLinesView | 'gap' | undefined {
+    const first = this.queue[0];
+    if (this.queue.length === 1 && first.fromLine === this.owed && first.lines.length) {
+      this.queue = [];
+      this.queuedChars = 0;
+      return first;
+    }
     let lines: string[] = [];
     let chars = 0;
     while (this.queue.length && lines.length < PAGE_LINES && chars < PAGE_CHARS) {
@@ -143,7 +155,7 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
         if (lines.length) {
           this.queue.unshift(batch);
           this.queuedChars += charsOf(batch.lines);
-          return lines;
+          return { fromLine: this.owed, lines };
         }
         this.queue = [];
         this.queuedChars = 0;
@@ -152,11 +164,11 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
       lines = lines.length ? lines.concat(part.lines) : part.lines;
       chars += charsOf(part.lines);
     }
-    return lines;
+    return lines.length ? { fromLine: this.owed, lines } : undefined;
   }
 
-  private onLines(batch: LogLinesView): void {
-    if (this.done || !Array.isArray(batch?.lines)) return;
+  onLines(batch: LogLinesView): void {
+    if (this.done) return;
     const chars = charsOf(batch.lines);
     if (this.queuedChars + chars > MAX_QUEUED_CHARS) {
       // Far behind: drop what is queued and read it from the store when the reader catches up.
@@ -171,7 +183,7 @@ class LogStream implements AsyncIterableIterator<LogLinesView> {
     this.wakeUp();
   }
 
-  private onStatus(event: TaskStatusEvent): void {
+  onStatus(event: TaskStatusEvent): void {
     const run = event?.status?.runs?.find((r) => r.runId === this.runId);
     if (!run || !isResolved(run.state)) return;
     this.resolved = true;
