@@ -1,5 +1,6 @@
 // Whatever a client sends, the gateway answers with an error from the closed set, a clear
 // message and no internals, quickly, and keeps serving afterwards.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -39,6 +40,18 @@ async function send(url: string, init: RequestInit): Promise<RawResponse> {
   // No stack frame, no source path, whatever the error.
   expect(text).not.toMatch(/\bat .+\(.*:\d+:\d+\)|node_modules|\.ts:\d+/);
   return { status: response.status, headers: response.headers, text, body };
+}
+
+/** Writes raw bytes on a new connection and returns all the server sent before closing it. */
+function rawRequest(port: string, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.write(request);
+  });
 }
 
 function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -275,6 +288,37 @@ describe.each(databaseKinds)('bad input over HTTP on %s', (kind) => {
   it('sends a request id with an error answered before GraphQL runs', async () => {
     const response = await send(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad-body-1' }, body: '{' });
     expect(response.headers.get('x-request-id')).toBe('bad-body-1');
+  });
+
+  it('refuses a subscription sent over HTTP with 400 BAD_USER_INPUT pointing to WebSocket', async () => {
+    const response = await send(t.url, postJson({ query: 'subscription { taskLog(taskId: "abc", runId: 0) { lines } }' }));
+    expect(response.status).toBe(400);
+    const error = onlyError(response);
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toContain('WebSocket');
+  });
+
+  it('refuses a body in an unsupported charset with 415, and an undecodable gzip body with 400', async () => {
+    const latin1 = await send(t.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"query": "{ currentScopes }"}' });
+    expect(latin1.status).toBe(415);
+    expect(onlyError(latin1)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('UTF-8') });
+    const gzip = await send(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip' });
+    expect(gzip.status).toBe(400);
+    expect(onlyError(gzip)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('cannot be read') });
+  });
+
+  it.each([
+    ['broken framing', 400, 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'not valid HTTP'],
+    ['a request line that is not HTTP', 400, 'GARBAGE\r\n\r\n', 'not valid HTTP'],
+    ['headers over 16 KB', 431, `GET /graphql HTTP/1.1\r\nHost: x\r\nX-Pad: ${'x'.repeat(20_000)}\r\n\r\n`, 'headers are larger'],
+  ])('answers %s, which Node refuses before Express, with %i and a JSON BAD_USER_INPUT', async (_name, status, request, message) => {
+    const answer = await rawRequest(new URL(t.url).port, request);
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0].message).toContain(message);
   });
 
   it('still answers { currentScopes } after all of the above', async () => {

@@ -1,7 +1,8 @@
 // graphql-ws on the gateway's own port and path: the same credentials, limits and error codes
 // as HTTP, and subscriptions fed by the core's events.
 import type { Client } from 'graphql-ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { databaseKinds } from '../support/databases';
 import { makeRole, uniqueId } from '../support/factories';
 import { wsClient, wsQuery, wsSubscribe, type Auth } from '../support/graphql';
@@ -162,6 +163,24 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     } finally {
       subscription.stop();
     }
+  });
+
+  it('closes a socket that sends a frame over the size limit with 1009, as the client’s error, and keeps serving', async () => {
+    const printed = vi.spyOn(console, 'error');
+    try {
+      const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('open', resolve));
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(9 * 1024 * 1024) } }));
+      expect(await closed).toBe(1009);
+      // graphql-ws prints such errors as internal ones, with a stack trace, unless the gateway
+      // handles them itself.
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+    expect((await wsQuery(open(), '{ currentScopes }')).data).toEqual({ currentScopes: ANONYMOUS_SCOPES });
   });
 
   it('closes every socket with 1001 when the gateway shuts down', async () => {
