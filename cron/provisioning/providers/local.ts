@@ -6,16 +6,24 @@
 //
 // A worker inherits only the variables named in config (PATH, HOME, …) — never the database URL,
 // root token or keys of the cron process — plus the launch config's `env`.
+//
+// A worker that ends without having resolved its runs (SIGKILL, a crash) is noticed when its
+// process closes: what its tasks left running is killed, the worker is `stopped`, and its runs are
+// resolved exception/worker-shutdown and retried at once (resolveRunsOfGoneWorker). Each worker
+// also holds an IPC channel to this process: if cron dies, the channel closes and the worker
+// shuts down as on SIGTERM. A cron started later finds the dead one's workers gone (lost()).
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Core } from '../../../entities/core';
+import { resolveRunsOfGoneWorker } from '../../../entities/queue/commands/worker-gone';
 import { moveWorker, newWorkerId, recordPoolError, requestWorker } from '../../../entities/provisioning/lifecycle';
 import type { LaunchConfig } from '../../../entities/provisioning/pool-config';
 import { Worker } from '../../../entities/provisioning/Worker';
 import type { WorkerPool } from '../../../entities/provisioning/WorkerPool';
+import { killGroup, killTaskProcesses, runsWorker, signal } from './local-processes';
 import type { Provider } from './provider';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -93,7 +101,9 @@ export class LocalProvider implements Provider {
     try {
       fs.mkdirSync(path.join(dir, 'work'), { recursive: true });
       fs.mkdirSync(path.join(dir, 'caches'), { recursive: true });
-      child = spawn(process.execPath, args, { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The 'ipc' channel is how the worker learns that this process died (see workers/main.ts).
+      child = spawn(process.execPath, args, { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      child.channel?.unref();
     } catch (error) {
       await this.launchFailed(worker, `could not start the worker process: ${(error as Error).message}`);
       return;
@@ -135,6 +145,16 @@ export class LocalProvider implements Provider {
       return false;
     }
     return this.stopForeign(worker);
+  }
+
+  /**
+   * Whether a worker of this host that no process here watches (its cron process died) has
+   * ended: its recorded pid no longer runs it. Not yet knowing the pid is not being gone.
+   */
+  lost(worker: Worker): boolean {
+    const { pid, host } = worker.providerData;
+    if (this.children.has(worker.id) || !pid || host !== os.hostname()) return false;
+    return !runsWorker(pid, worker.workerId);
   }
 
   async close(): Promise<void> {
@@ -180,11 +200,21 @@ export class LocalProvider implements Provider {
         await moveWorker(this.core, row, ['running', 'stopping'], 'stopped', { stopReason: row.stopReason ?? 'exited', providerData });
       }
       this.core.log.info({ workerPoolId: worker.workerPoolId, workerId: worker.workerId, exit }, 'local worker ended');
+      // Stopped first: a claim still in flight is refused from now on (recordWorkerActivity), so
+      // every run the worker got is visible to the resolve below.
+      await this.released(worker);
     } catch (error) {
       this.core.log.error({ err: error, workerId: worker.workerId }, 'could not record the end of a local worker');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     }
+  }
+
+  /** What a gone worker held: leftover task processes are killed, then its runs resolved and retried. */
+  private async released(worker: Worker): Promise<void> {
+    const killed = killTaskProcesses(worker.workerId);
+    if (killed.length) this.core.log.warn({ workerId: worker.workerId, pids: killed }, 'killed processes left by the tasks of a gone worker');
+    await resolveRunsOfGoneWorker(this.core, worker);
   }
 
   private async launchFailed(worker: Worker, title: string, output: string[] = [], providerData = worker.providerData): Promise<void> {
@@ -209,6 +239,10 @@ export class LocalProvider implements Provider {
     const { pid, host } = worker.providerData;
     if (!pid || host !== os.hostname() || !runsWorker(pid, worker.workerId)) {
       this.foreign.delete(worker.id);
+      if (host === os.hostname()) {
+        killTaskProcesses(worker.workerId);
+        fs.rmSync(path.resolve(this.options.workersDir, worker.workerId), { recursive: true, force: true, maxRetries: 3 });
+      }
       return true;
     }
     const since = this.foreign.get(worker.id);
@@ -218,30 +252,6 @@ export class LocalProvider implements Provider {
     } else if (Date.now() - since > this.options.stopGraceMs) {
       killGroup(pid);
     }
-    return false;
-  }
-}
-
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  // The worker leads its own process group (detached): the group goes with it.
-  if (!signal(-pid, 'SIGKILL')) signal(pid, 'SIGKILL');
-}
-
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `pid` is a process whose command line names this worker (Linux /proc; false elsewhere). */
-function runsWorker(pid: number, workerId: string): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(workerId);
-  } catch {
     return false;
   }
 }

@@ -13,6 +13,12 @@ export interface Provider {
   launch(pool: WorkerPool, launchConfig: LaunchConfig): Promise<void>;
   /** Ends a `stopping` worker. True once it is gone (the provisioner then marks it `stopped`). */
   stop(worker: Worker): Promise<boolean>;
+  /**
+   * Whether a worker that nothing is watching (started by a cron process that died) is known to
+   * have ended by itself; the provisioner then stops it and resolves its runs. Optional: a
+   * provider that cannot tell leaves such workers to the lifecycle timeouts.
+   */
+  lost?(worker: Worker): boolean;
   /** Stops every worker this provider started in this process, and waits until they are gone. */
   close(): Promise<void>;
 }

@@ -1,0 +1,163 @@
+// Workers that die, and a cron process that dies, with real processes. Claims last an hour here,
+// so nothing but the death being noticed can resolve a run: a worker killed mid-task has its run
+// resolved exception/worker-shutdown by its provider and retried on another worker at once, with
+// the task's processes and folder gone; a cron process killed outright takes its workers with it
+// (each resolves its task worker-shutdown), and the next cron process takes the pool over.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../support/databases';
+import { CREDENTIALS_KEY, startTestGateway, type TestGateway } from '../support/gateway';
+import { status } from '../support/tasks';
+import { createPool, localWorkerEnv, makePool, poolErrors, poolWorkers, runProvisioner, uniquePoolId, waitFor } from '../provisioning/support';
+import { expectWorkerProcessesGone, spawnCron, stopCrons } from './pools-support';
+import { createWorkTask, groupAlive, killOrphans, readLog, recordGroup, tempArtifactsUrl } from './worker-process';
+
+/** Prints its process group, then (on run 0 only) sleeps, then says done. */
+const SLEEPS_ON_FIRST_RUN = ['sh', '-c', 'echo "pgid $$"; if [ "$RUN_ID" = 0 ]; then sleep 300; fi; echo "done on run $RUN_ID"'];
+const LONG_CLAIMS = { CLAIM_TIMEOUT_SECONDS: '3600' };
+
+/** The pid the provider recorded for a worker of the pool. */
+async function workerPid(t: TestGateway, workerId: string): Promise<number> {
+  const [row]: { provider_data: string | Record<string, any> }[] = await t.core.db.query('SELECT provider_data FROM workers WHERE worker_id = ?', [workerId]);
+  const data = typeof row.provider_data === 'string' ? JSON.parse(row.provider_data) : row.provider_data;
+  return data.pid;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until run 0 runs on a worker and has printed its process group; answers both. */
+async function runningOn(t: TestGateway, taskId: string): Promise<{ workerId: string; pgid: number }> {
+  const workerId = await waitFor('the task running', async () => (await status(t, taskId)).runs[0]?.workerId as string | undefined, 90_000);
+  const log = await waitFor('the task printed its group', async () => /^pgid (\d+)$/m.exec(await readLog(t, taskId).catch(() => '')), 30_000, 100);
+  const pgid = Number(log[1]);
+  recordGroup(pgid);
+  return { workerId, pgid };
+}
+
+describe.each(databaseKinds)('a local worker killed mid-task on %s', (kind) => {
+  let t: TestGateway;
+  let runner: ReturnType<typeof runProvisioner>;
+  const artifacts = tempArtifactsUrl();
+  const env = localWorkerEnv();
+  beforeAll(async () => {
+    t = await startTestGateway(kind, { env: { ...env, ...LONG_CLAIMS, ARTIFACTS_URL: artifacts.url } });
+    runner = runProvisioner(t, { everyMs: 500 });
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    killOrphans();
+    if (t) await expectWorkerProcessesGone(t);
+    await t?.close();
+    artifacts.remove();
+  });
+
+  it('has its run resolved worker-shutdown by the provider and retried on another worker at once', async () => {
+    const workerPoolId = uniquePoolId('death');
+    await createPool(t, workerPoolId, makePool({}, { maxCapacity: 2 }));
+    const task = await createWorkTask(t, workerPoolId, { command: SLEEPS_ON_FIRST_RUN, maxRunTime: 600 }, { retries: 2 });
+    const { workerId, pgid } = await runningOn(t, task.taskId);
+
+    process.kill(await workerPid(t, workerId), 'SIGKILL');
+    const done = await waitFor(
+      'the retry completed',
+      async () => {
+        const s = await status(t, task.taskId);
+        return s.state === 'completed' ? s : undefined;
+      },
+      90_000,
+      250,
+      async () => ({ status: await status(t, task.taskId), workers: await poolWorkers(t, workerPoolId) }),
+    );
+    expect(done.runs).toMatchObject([
+      { runId: 0, state: 'exception', reasonResolved: 'worker-shutdown', workerId },
+      { runId: 1, state: 'completed', reasonCreated: 'retry' },
+    ]);
+    expect(done.runs[1].workerId).not.toBe(workerId);
+    expect(done.retriesLeft).toBe(1);
+    // What its task ran was killed before the retry started, and its folder is gone.
+    expect(groupAlive(pgid)).toBe(false);
+    expect(fs.existsSync(path.join(env.LOCAL_WORKERS_DIR, workerId))).toBe(false);
+    const dead = (await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId);
+    expect(dead).toMatchObject({ state: 'stopped', stopReason: 'exited' });
+    expect((await poolErrors(t, workerPoolId)).map((e) => e.kind)).toContain('worker-exited');
+  }, 180_000);
+});
+
+describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) => {
+  let t: TestGateway;
+  const artifacts = tempArtifactsUrl();
+  const env = localWorkerEnv();
+  beforeAll(async () => {
+    t = await startTestGateway(kind, { env: { ...env, ...LONG_CLAIMS, ARTIFACTS_URL: artifacts.url } });
+  });
+  afterAll(async () => {
+    await stopCrons();
+    killOrphans();
+    if (t) await expectWorkerProcessesGone(t);
+    await t?.close();
+    artifacts.remove();
+  });
+
+  const cron = () =>
+    spawnCron({
+      ...env,
+      ...LONG_CLAIMS,
+      DATABASE_URL: t.database.url,
+      CREDENTIALS_KEY,
+      SECRETS_KEYS: `test:${crypto.randomBytes(32).toString('base64')}`,
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cron-')),
+      GATEWAY_URL: t.url,
+      PROVISIONING_INTERVAL_SECONDS: '1',
+      LOG_LEVEL: 'warn',
+    });
+
+  it('takes its workers with it; each resolves its task worker-shutdown, and the next cron runs the retry', async () => {
+    const workerPoolId = uniquePoolId('crondeath');
+    await createPool(t, workerPoolId, makePool({}, { maxCapacity: 1 }));
+    const task = await createWorkTask(t, workerPoolId, { command: SLEEPS_ON_FIRST_RUN, maxRunTime: 600 }, { retries: 2 });
+    const first = cron();
+    const { workerId, pgid } = await runningOn(t, task.taskId);
+    const pid = await workerPid(t, workerId);
+
+    first.process.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    try {
+      await waitFor('the orphaned worker exited', async () => !alive(pid), 60_000);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    const after = await status(t, task.taskId);
+    expect(after.runs).toMatchObject([
+      { runId: 0, state: 'exception', reasonResolved: 'worker-shutdown', workerId },
+      { runId: 1, state: 'pending', reasonCreated: 'retry' },
+    ]);
+    expect(groupAlive(pgid)).toBe(false);
+
+    // The next cron process takes the pool over once the dead one's lease lapses: it finds the
+    // worker gone, stops it, and starts one that runs the retry.
+    cron();
+    const done = await waitFor(
+      'the retry completed',
+      async () => {
+        const s = await status(t, task.taskId);
+        return s.state === 'completed' ? s : undefined;
+      },
+      150_000,
+      500,
+    );
+    expect(done.runs[1].workerId).not.toBe(workerId);
+    await waitFor('the dead cron process\'s worker stopped', async () => (await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)?.state === 'stopped', 30_000);
+    expect((await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)).toMatchObject({ stopReason: 'exited' });
+    expect(fs.existsSync(path.join(env.LOCAL_WORKERS_DIR, workerId))).toBe(false);
+  }, 300_000);
+});
