@@ -20,6 +20,7 @@ import {
   REPORT_FAILED,
 } from './graphql/documents';
 import { Masker } from './lines';
+import { OWNER_FILE } from './leftovers';
 import { LiveLog } from './live-log';
 import { type ArtifactSpec, LIVE_LOG_NAME, parsePayload, type Payload } from './payload';
 import { type ProcessResult, runCommand } from './process';
@@ -104,6 +105,7 @@ export class TaskRun {
     // nothing to resolve), or stayed unreachable until the task credentials expired.
     try {
       await fs.promises.mkdir(taskDir, { recursive: true });
+      await fs.promises.writeFile(path.join(home, OWNER_FILE), String(process.pid));
       live = new LiveLog({
         file: path.join(home, 'live.log'),
         masker,

@@ -1,11 +1,13 @@
 // The worker: claims up to its capacity from the gateway (a long poll), runs each claim as a
 // TaskRun, and on stop resolves what it holds (worker-shutdown) before it exits. It never holds
 // more runs than its capacity, so a task is never run twice at once here.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { Caches } from './caches';
 import type { WorkerConfig } from './config';
 import { bearer, describe, GraphqlClient, GraphqlError } from './graphql/client';
 import { CLAIM_WORK, type ClaimWorkResult, REGISTER_WORKER, type RegisterWorkerResult } from './graphql/documents';
+import { removeLeftoverTaskFolders } from './leftovers';
 import { TaskRun } from './task-run';
 
 /** A claimWork long poll answers within ~20 s; give it room before calling the attempt failed. */
@@ -34,6 +36,7 @@ export class Worker {
   /** Claims and runs tasks until stop() (or until registered credentials run out); then waits for the runs to end. */
   async run(): Promise<void> {
     const signal = this.stopping.signal;
+    await removeLeftoverTaskFolders(path.join(this.config.workDir, 'tasks'), this.log);
     try {
       await this.authenticate();
     } catch (error) {
