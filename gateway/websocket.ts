@@ -3,7 +3,6 @@
 import crypto from 'node:crypto';
 import { execute, GraphQLError, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { authenticate } from '../entities/auth/authenticate';
 import type { Caller } from '../entities/auth/caller';
@@ -14,6 +13,7 @@ import { classifyError, formatError } from './errors';
 import { parsedDocuments } from './documents';
 import { enforceLimits } from './limits';
 import { subscribeWithTaskLogResults } from './queue/log-results';
+import { serveGraphqlWs } from './ws-transport';
 
 /** RFC 6455 close code for a temporary condition; graphql-ws clients retry after it. */
 const TRY_AGAIN_LATER = 1013;
@@ -23,7 +23,7 @@ export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: Web
   const format = formatError(() => undefined);
   const documents = parsedDocuments(schema);
 
-  const server = useServer(
+  const server = serveGraphqlWs(
     {
       schema,
       execute,
@@ -74,6 +74,7 @@ export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: Web
       },
     },
     wsServer,
+    core.log,
   );
 
   return {
