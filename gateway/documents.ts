@@ -1,7 +1,7 @@
 // Parsed and validated WebSocket operations, shared by every subscription sending the same text.
 // A subscription keeps its document for as long as it lasts: 5,000 subscribers of one log held
 // 5,000 copies of the same AST (a few KB each) and validated the same text 5,000 times.
-import { parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { MAX_TOKENS } from './limits';
 
 /** Distinct operation texts kept; past this the oldest goes. */
@@ -23,7 +23,15 @@ export function parsedDocuments(schema: GraphQLSchema): { get(query: string): Pa
       } catch (error) {
         return { errors: [error as GraphQLError] };
       }
-      const errors = validate(schema, document);
+      let errors: readonly GraphQLError[];
+      try {
+        errors = validate(schema, document);
+      } catch (error) {
+        // graphql-js's single-field-subscription rule throws, rather than reports, a bad
+        // @skip/@include argument on a subscription (`@skip(if: 5)`, an undeclared variable).
+        if (error instanceof GraphQLError) return { errors: [error] };
+        throw error;
+      }
       if (errors.length) return { errors };
       if (typeof query === 'string' && query.length <= MAX_CACHED_CHARS) {
         if (valid.size >= MAX_DOCUMENTS) valid.delete(valid.keys().next().value!);

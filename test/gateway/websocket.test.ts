@@ -120,6 +120,18 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     expect(errors[0].message).toContain('noSuchField');
   });
 
+  it('refuses a subscription with a bad @skip argument with BAD_USER_INPUT instead of closing with 4500', async () => {
+    const client = open();
+    for (const query of ['subscription { roleChanged @skip(if: 5) { roleId } }', 'subscription { roleChanged @include(if: $nope) { roleId } }']) {
+      const errors = await wsQuery(client, query).then(
+        () => [],
+        (e: { message: string; extensions?: { code?: string } }[]) => e,
+      );
+      expect(errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect((await wsQuery(client, '{ currentScopes }')).data).toEqual({ currentScopes: ANONYMOUS_SCOPES });
+  });
+
   it('refuses a variable of the wrong type with BAD_USER_INPUT, as over HTTP', async () => {
     const result = await wsQuery(open(), 'query ($s: [String!]!) { expandScopes(scopes: $s) }', { s: [1, { a: 2 }] });
     // One error per bad element, as graphql-js reports them.
