@@ -9,6 +9,11 @@ export interface EventBus {
   publish(topic: string, payload: unknown): Promise<void>;
   /** Returns a function that unsubscribes. */
   subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` after events may have been lost (the bus's connection dropped and is back):
+   * whatever was built from events must be rebuilt. Returns a function that removes it.
+   */
+  onGap(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -28,6 +33,10 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
+  onGap(): () => void {
+    return () => undefined; // nothing in between to lose
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }
@@ -37,11 +46,15 @@ export class InProcessEventBus implements EventBus {
  * Redis pub/sub: one publishing connection and one subscribing connection per process, with
  * local fan-out so a thousand subscribers to a topic cost one Redis subscription.
  */
+const READY_PROBE = 'taskgate:bus-ready';
+
 export class RedisEventBus implements EventBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly local = new EventEmitter().setMaxListeners(0);
   private readonly counts = new Map<string, number>();
+  private readonly gaps = new EventEmitter().setMaxListeners(0);
+  private connectedBefore = false;
 
   constructor(url: string) {
     const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
@@ -53,30 +66,72 @@ export class RedisEventBus implements EventBus {
     this.subscriber.on('message', (topic: string, message: string) => {
       this.local.emit(topic, JSON.parse(message));
     });
+    this.subscriber.on('ready', () => void this.onReady());
+  }
+
+  /**
+   * Messages published while the subscribing connection was down are gone. Once it is back and
+   * its channels re-subscribed (the probe's reply comes after ioredis's re-subscriptions), the
+   * listeners hear of the gap.
+   */
+  private async onReady(): Promise<void> {
+    if (!this.connectedBefore) return void (this.connectedBefore = true);
+    try {
+      await this.subscriber.subscribe(READY_PROBE);
+    } catch {
+      return; // dropped again: the next 'ready' reports the gap
+    }
+    this.gaps.emit('gap');
   }
 
   async publish(topic: string, payload: unknown): Promise<void> {
-    await this.publisher.publish(topic, JSON.stringify(payload ?? null));
+    await unlessAway(this.publisher, this.publisher.publish(topic, JSON.stringify(payload ?? null)));
+  }
+
+  onGap(listener: () => void): () => void {
+    this.gaps.on('gap', listener);
+    return () => void this.gaps.off('gap', listener);
   }
 
   async subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>> {
     this.local.on(topic, handler);
     const count = (this.counts.get(topic) ?? 0) + 1;
     this.counts.set(topic, count);
-    if (count === 1) await this.subscriber.subscribe(topic);
+    if (count === 1) await unlessAway(this.subscriber, this.subscriber.subscribe(topic));
     return async () => {
       this.local.off(topic, handler);
       const left = (this.counts.get(topic) ?? 1) - 1;
       if (left > 0) return void this.counts.set(topic, left);
       this.counts.delete(topic);
-      await this.subscriber.unsubscribe(topic).catch(() => undefined);
+      await unlessAway(this.subscriber, this.subscriber.unsubscribe(topic)).catch(() => undefined);
     };
   }
 
   async close(): Promise<void> {
     this.local.removeAllListeners();
+    this.gaps.removeAllListeners();
     this.publisher.disconnect();
     this.subscriber.disconnect();
+  }
+}
+
+/** How long a command waits for Redis to answer before going on without it. */
+const REDIS_WAIT_MS = 1000;
+
+/**
+ * Waits for a Redis command's reply while the connection is up, for at most REDIS_WAIT_MS. While
+ * Redis is away the command waits in ioredis's queue and the caller goes on: a command that
+ * published has committed and answers now, and a subscription made meanwhile hears of the gap
+ * once Redis is back.
+ */
+async function unlessAway(connection: Redis, reply: Promise<unknown>): Promise<void> {
+  reply.catch(() => undefined);
+  if (connection.status !== 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([reply, new Promise((resolve) => (timer = setTimeout(resolve, REDIS_WAIT_MS)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -4,14 +4,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { authenticate } from '../entities/auth/authenticate';
 import type { Core } from '../entities/core';
 import { DomainError } from '../entities/errors';
@@ -19,6 +18,7 @@ import { createContext, GatewayContext } from './context';
 import { parseAuthorization } from './credentials';
 import { classifyError, formatError, transportError } from './errors';
 import { mountHealth } from './health';
+import { answerClientError, bodyErrors, refuseSubscriptions } from './http-refusals';
 import { hookRoutes } from './hooks/http';
 import { indexRoutes } from './index/http';
 import { enforceLimits, MAX_TOKENS } from './limits';
@@ -27,6 +27,7 @@ import { liveLogRoutes } from './queue/logs';
 import { buildGatewaySchema } from './schema';
 import { closeSocketsOnEventGap } from './event-gaps';
 import { attachWebSocket } from './websocket';
+import { guardClientMistakes } from './websocket-guards';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -56,7 +57,6 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      subscriptionsOverWebSocketPlugin(),
       limitsPlugin(core),
       logErrorsPlugin(),
     ],
@@ -73,7 +73,7 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
   app.use(liveLogRoutes(core));
   app.use(artifactRoutes(core), indexRoutes(core));
   app.use(hookRoutes(core));
-  app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors);
+  app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors, refuseSubscriptions);
   app.use(
     GRAPHQL_PATH,
     expressMiddleware(apollo, {
@@ -120,7 +120,7 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
   // prints a listen failure (EADDRINUSE) as an "internal error" with a stack trace.
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: core.config.limits.maxBodyBytes });
   const ws = attachWebSocket(core, schema, wsServer);
-  wsServer.on('connection', (socket) => clientProtocolErrors(core, socket));
+  wsServer.on('connection', (socket) => guardClientMistakes(socket, core.log));
   const offGap = closeSocketsOnEventGap(core, wsServer);
 
   return {
@@ -132,65 +132,6 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
       await ws.close();
       // Drains in-flight HTTP requests (the drain plugin), then closes the listener.
       await apollo.stop();
-    },
-  };
-}
-
-/** What body-parser's error types mean to the client, and the HTTP status each gets. */
-const BODY_ERRORS: Record<string, { status: number; message: string }> = {
-  'entity.too.large': { status: 413, message: 'the request body is larger than the limit' },
-  'charset.unsupported': { status: 415, message: 'the request body must be UTF-8 JSON; this charset is not supported' },
-  'encoding.unsupported': { status: 415, message: 'the request body’s Content-Encoding is not supported (use gzip, deflate, br or none)' },
-};
-
-/** Malformed or oversized bodies get the same error shape as every other error. */
-function bodyErrors(error: { type?: string; message?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) {
-  if (!error) return next();
-  const known = BODY_ERRORS[error.type ?? ''];
-  const message = known?.message ?? (error.type === 'entity.parse.failed' ? 'the request body is not valid JSON: ' : 'the request body cannot be read: ') + (error.message ?? '');
-  res.status(known?.status ?? 400).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
-}
-
-/**
- * Requests Node's HTTP parser refuses (broken framing, headers over its 16 KB limit) never reach
- * Express; Node would answer them with an empty 400 or 431. Answer with the usual JSON error.
- */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const message =
-    status === 431 ? 'the request headers are larger than the limit' : status === 408 ? 'the request took too long to arrive' : `the request is not valid HTTP (${error.code ?? 'unreadable'})`;
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-/**
- * A frame over maxPayload, invalid UTF-8 or a broken frame is the client's error: ws has already
- * closed the socket with the code that says so (1009, 1007, 1002). graphql-ws (whose connection
- * listener ran first) would print it to stderr with a stack trace as an internal error of ours and
- * try to close with 4500; log it as what it is instead.
- */
-function clientProtocolErrors(core: Core, socket: WebSocket): void {
-  socket.removeAllListeners('error');
-  socket.on('error', (error: Error & { code?: string }) => core.log.info({ code: error.code, reason: error.message }, 'a WebSocket client broke the protocol'));
-}
-
-/**
- * Subscriptions run over graphql-ws at the same URL. Over HTTP, Apollo would execute one as a
- * query, and its field (which has no resolver for that) would fail as an internal error.
- */
-function subscriptionsOverWebSocketPlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation }) {
-          if (operation?.operation !== 'subscription') return;
-          throw transportError('BAD_USER_INPUT', 'subscriptions run over WebSocket (graphql-transport-ws) at this same URL, not over HTTP', undefined, 400);
-        },
-      };
     },
   };
 }

@@ -13,6 +13,7 @@ export class RoleCache {
   private loading: Promise<RoleResolver> | undefined;
   private checkedAt = 0;
   private unsubscribe: (() => Promise<void>) | undefined;
+  private offGap: (() => void) | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -21,9 +22,11 @@ export class RoleCache {
 
   async start(): Promise<void> {
     this.unsubscribe = await this.events.subscribe(ROLES_CHANGED, () => this.invalidate());
+    this.offGap = this.events.onGap(() => this.invalidate());
   }
 
   async stop(): Promise<void> {
+    this.offGap?.();
     await this.unsubscribe?.();
   }
 
