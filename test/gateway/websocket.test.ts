@@ -195,6 +195,18 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     expect((await wsQuery(open(), '{ currentScopes }')).data).toEqual({ currentScopes: ANONYMOUS_SCOPES });
   });
 
+  it.each(['connection_ack', 'next', 'error'])('closes a socket whose client sends %s (a server’s message) with 4400, not 4500', async (type) => {
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    socket.send(JSON.stringify({ type, id: 'a', payload: {} }));
+    const [code, reason] = await closed;
+    expect(code).toBe(4400);
+    expect(reason).toContain(type);
+  });
+
   it('closes every socket with 1001 when the gateway shuts down', async () => {
     const own = await startTestGateway(kind, { database: t.database });
     const client = wsClient(own.url, t.root);
