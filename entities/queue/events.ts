@@ -1,7 +1,9 @@
 // Queue events on the pub/sub port. Published after the transaction commits, with the task's
-// status as it is then; subscribers check scopes per resource before passing them on.
+// status as the transaction left it; subscribers check scopes per resource before passing them on.
 import type { Core } from '../core';
-import { loadStatuses, TaskStatusView } from './status';
+import { loadStatuses, statusOf, TaskStatusView } from './status';
+import type { Task } from './Task';
+import type { TaskRun } from './TaskRun';
 
 export const topics = {
   task: (taskId: string) => `queue.task.${taskId}`,
@@ -49,16 +51,36 @@ export class QueueChanges {
   readonly defined = new Set<string>();
   readonly pendingQueues = new Set<string>();
   readonly resolvedGroups = new Map<string, string>();
+  /**
+   * Statuses built from the rows the transaction read and wrote, so they need not be loaded
+   * again after commit (two statements per command, on the queue's hottest paths). Only for
+   * tasks the command is done with: a later change in the same transaction would be missed.
+   */
+  readonly statuses = new Map<string, TaskStatusView>();
 
   touch(taskId: string): void {
     this.tasks.add(taskId);
   }
+
+  /** Records the task's final status in this transaction (and touches it). */
+  settle(task: Task, runs: TaskRun[]): TaskStatusView {
+    const status = statusOf(task, runs);
+    this.tasks.add(task.taskId);
+    this.statuses.set(task.taskId, status);
+    return status;
+  }
 }
 
-/** Publishes, and returns the statuses it loaded (after commit) so callers need not load them again. */
+/**
+ * Publishes, and returns the statuses it sent so callers need not load them again: those the
+ * command settled, and the others loaded after commit.
+ */
 export async function publishChanges(core: Core, changes: QueueChanges): Promise<Map<string, TaskStatusView>> {
-  const ids = [...changes.tasks];
-  const statuses = await loadStatuses(core.db.manager, ids);
+  const unsettled = [...changes.tasks].filter((id) => !changes.statuses.has(id));
+  const loaded = new Map<string, TaskStatusView>();
+  if (unsettled.length) for (const s of await loadStatuses(core.db.manager, unsettled)) if (s) loaded.set(s.taskId, s);
+  // In the order the tasks changed, as subscribers of a group would have seen them happen.
+  const statuses = [...changes.tasks].map((id) => changes.statuses.get(id) ?? loaded.get(id) ?? null);
   const sends: Promise<void>[] = [];
   for (const status of statuses) {
     if (!status) continue;

@@ -1,7 +1,11 @@
 // The state changes every queue command is made of, inside the caller's transaction. Each is a
 // conditional write on a row the caller has locked (MySQL: SELECT … FOR UPDATE; SQLite: the
-// single writer), so two commands racing on one task cannot both apply.
+// single writer), so two commands racing on one task cannot both apply. The per-task statements
+// are written by hand (entities/db/rows.ts says why); their text is what bench/queue-throughput's
+// SQL baseline issues, so keep the two in step.
 import { EntityManager, In } from 'typeorm';
+import { timeParam } from '../db/columns';
+import { hydrate, execute, selectColumns } from '../db/rows';
 import { forUpdate } from '../db/transaction';
 import { RequestConflict, ResourceNotFound } from '../errors';
 import type { QueueChanges } from './events';
@@ -15,9 +19,33 @@ import { TaskRun } from './TaskRun';
 export const MAX_RUNS = 50;
 
 export async function lockTask(tx: EntityManager, taskId: string): Promise<Task> {
-  const task = await tx.getRepository(Task).findOne({ where: { taskId }, ...forUpdate(tx) });
-  if (!task) throw new ResourceNotFound(`task ${taskId} does not exist`, { taskId });
-  return task;
+  const rows: Record<string, unknown>[] = await tx.query(`SELECT ${selectColumns(tx, Task, 't')} FROM \`tasks\` \`t\` WHERE \`t\`.\`task_id\` = ?${lockClause(tx)}`, [taskId]);
+  if (!rows.length) throw new ResourceNotFound(`task ${taskId} does not exist`, { taskId });
+  return hydrate(tx, Task, 't', rows[0])!;
+}
+
+/**
+ * The task locked, with all its runs in order, in one statement (a worker's report needs both,
+ * and the status it answers with is built from them). The run rows are locked too: every
+ * command locks a task before its runs, so the order is the same everywhere.
+ */
+export async function lockTaskWithRuns(tx: EntityManager, taskId: string): Promise<{ task: Task; runs: TaskRun[] }> {
+  const rows: Record<string, unknown>[] = await tx.query(
+    `SELECT ${selectColumns(tx, Task, 't')}, ${selectColumns(tx, TaskRun, 'r')} FROM \`tasks\` \`t\` LEFT JOIN \`task_runs\` \`r\` ON \`r\`.\`task_id\` = \`t\`.\`task_id\` ` +
+      `WHERE \`t\`.\`task_id\` = ? ORDER BY \`r\`.\`run_id\`${lockClause(tx)}`,
+    [taskId],
+  );
+  if (!rows.length) throw new ResourceNotFound(`task ${taskId} does not exist`, { taskId });
+  const runs: TaskRun[] = [];
+  for (const row of rows) {
+    const run = hydrate(tx, TaskRun, 'r', row);
+    if (run) runs.push(run);
+  }
+  return { task: hydrate(tx, Task, 't', rows[0])!, runs };
+}
+
+function lockClause(tx: EntityManager): string {
+  return tx.connection.options.type === 'mysql' ? ' FOR UPDATE' : '';
 }
 
 export async function currentRun(tx: EntityManager, task: Task): Promise<TaskRun | null> {
@@ -25,22 +53,15 @@ export async function currentRun(tx: EntityManager, task: Task): Promise<TaskRun
   return tx.getRepository(TaskRun).findOneBy({ taskId: task.taskId, runId: task.runCount - 1 });
 }
 
-/** Adds a pending run (the task becomes pending). */
-export async function addPendingRun(tx: EntityManager, task: Task, reason: ReasonCreated, now: Date, changes: QueueChanges): Promise<void> {
+/**
+ * Adds a pending run (the task becomes pending). `runs`, when the caller holds the task's runs
+ * (to answer with its status), gets the new run too.
+ */
+export async function addPendingRun(tx: EntityManager, task: Task, reason: ReasonCreated, now: Date, changes: QueueChanges, runs?: TaskRun[]): Promise<void> {
   if (task.runCount >= MAX_RUNS) throw new RequestConflict(`task ${task.taskId} already has ${MAX_RUNS} runs, the most a task may have`);
-  await tx.getRepository(TaskRun).insert({
-    taskId: task.taskId,
-    runId: task.runCount,
-    state: 'pending',
-    reasonCreated: reason,
-    reasonResolved: null,
-    workerGroup: null,
-    workerId: null,
-    takenUntil: null,
-    scheduled: now,
-    started: null,
-    resolved: null,
-  });
+  const run = newRun(task.taskId, task.runCount, 'pending', reason, now);
+  await tx.getRepository(TaskRun).insert(run);
+  runs?.push(run);
   task.runCount += 1;
   task.state = 'pending';
   task.pendingSince = now;
@@ -53,6 +74,30 @@ export async function addPendingRun(tx: EntityManager, task: Task, reason: Reaso
   changes.pendingQueues.add(task.taskQueueId);
 }
 
+/** A run as it is inserted: `resolved` set for a run created already resolved. */
+export function newRun(taskId: string, runId: number, state: string, reasonCreated: ReasonCreated, now: Date, reasonResolved: ReasonResolved | null = null): TaskRun {
+  return Object.assign(new TaskRun(), {
+    taskId,
+    runId,
+    state,
+    reasonCreated,
+    reasonResolved,
+    workerGroup: null,
+    workerId: null,
+    takenUntil: null,
+    scheduled: now,
+    started: null,
+    resolved: reasonResolved ? now : null,
+  });
+}
+
+/** First runs (pending, `scheduled`) of tasks about to become pending, in one multi-row INSERT per 500. */
+export async function insertFirstRuns(tx: EntityManager, taskIds: string[], now: Date): Promise<TaskRun[]> {
+  const runs = taskIds.map((taskId) => newRun(taskId, 0, 'pending', 'scheduled', now));
+  for (let i = 0; i < runs.length; i += 500) await tx.getRepository(TaskRun).insert(runs.slice(i, i + 500));
+  return runs;
+}
+
 /**
  * Schedules unscheduled tasks: their first runs in one multi-row INSERT per 500, and one
  * conditional UPDATE — not two statements per task (a build releasing 99 tests, a graph of
@@ -62,21 +107,7 @@ export async function scheduleTasks(tx: EntityManager, tasks: Task[], now: Date,
   for (let i = 0; i < tasks.length; i += 500) {
     const chunk = tasks.slice(i, i + 500);
     for (const task of chunk) if (task.runCount !== 0 || task.state !== 'unscheduled') throw new Error(`task ${task.taskId} is not unscheduled`);
-    await tx.getRepository(TaskRun).insert(
-      chunk.map((task) => ({
-        taskId: task.taskId,
-        runId: 0,
-        state: 'pending',
-        reasonCreated: 'scheduled',
-        reasonResolved: null,
-        workerGroup: null,
-        workerId: null,
-        takenUntil: null,
-        scheduled: now,
-        started: null,
-        resolved: null,
-      })),
-    );
+    await insertFirstRuns(tx, chunk.map((task) => task.taskId), now);
     const result = await tx
       .getRepository(Task)
       .createQueryBuilder()
@@ -100,7 +131,8 @@ export async function scheduleTasks(tx: EntityManager, tasks: Task[], now: Date,
  * Resolves the task's current run as `state`/`reason`. An unscheduled task gets a run created
  * already resolved (reasonCreated `exception`), as Taskcluster does for cancel and deadline.
  * Exceptions that earn a retry add a new pending run while retries are left; otherwise the task
- * is resolved, and on its first resolution its dependents are released.
+ * is resolved, and on its first resolution its dependents are released. `runs`, when the caller
+ * holds the task's runs, is kept as the database has them.
  */
 export async function resolveTask(
   tx: EntityManager,
@@ -109,39 +141,30 @@ export async function resolveTask(
   reason: ReasonResolved,
   now: Date,
   changes: QueueChanges,
+  runs?: TaskRun[],
 ): Promise<void> {
-  const runs = tx.getRepository(TaskRun);
   if (task.state === 'unscheduled') {
-    await runs.insert({
-      taskId: task.taskId,
-      runId: task.runCount,
-      state,
-      reasonCreated: 'exception',
-      reasonResolved: reason,
-      workerGroup: null,
-      workerId: null,
-      takenUntil: null,
-      scheduled: now,
-      started: null,
-      resolved: now,
-    });
+    const run = newRun(task.taskId, task.runCount, state, 'exception', now, reason);
+    await tx.getRepository(TaskRun).insert(run);
+    runs?.push(run);
     task.runCount += 1;
   } else {
     const runId = task.runCount - 1;
-    const result = await runs
-      .createQueryBuilder()
-      .update()
-      .set({ state, reasonResolved: reason, resolved: now, takenUntil: null })
-      .where('task_id = :taskId AND run_id = :runId AND state IN (:...open)', { taskId: task.taskId, runId, open: ['pending', 'running'] })
-      .execute();
-    if (!result.affected) throw new RequestConflict(`run ${runId} of task ${task.taskId} is already resolved`);
+    const resolved = await execute(
+      tx,
+      'UPDATE `task_runs` SET `state` = ?, `reason_resolved` = ?, `resolved` = ?, `taken_until` = NULL WHERE `task_id` = ? AND `run_id` = ? AND `state` IN (?, ?)',
+      [state, reason, timeParam(tx.connection, now), task.taskId, runId, 'pending', 'running'],
+    );
+    if (!resolved) throw new RequestConflict(`run ${runId} of task ${task.taskId} is already resolved`);
+    const run = runs?.find((r) => r.runId === runId);
+    if (run) Object.assign(run, { state, reasonResolved: reason, resolved: now, takenUntil: null });
   }
   changes.touch(task.taskId);
 
   const retry = state === 'exception' ? retryReason(reason) : undefined;
   if (retry && task.retriesLeft > 0 && task.deadline.getTime() > now.getTime()) {
     task.retriesLeft -= 1;
-    await addPendingRun(tx, task, retry, now, changes);
+    await addPendingRun(tx, task, retry, now, changes, runs);
     return;
   }
 
@@ -150,10 +173,12 @@ export async function resolveTask(
   task.pendingSince = null;
   task.takenUntil = null;
   if (firstResolution) task.firstResolved = now;
-  await tx.getRepository(Task).update(
-    { taskId: task.taskId },
-    { state, pendingSince: null, takenUntil: null, runCount: task.runCount, firstResolved: task.firstResolved },
-  );
+  await tx.query('UPDATE `tasks` SET `state` = ?, `pending_since` = NULL, `taken_until` = NULL, `run_count` = ?, `first_resolved` = ? WHERE `task_id` = ?', [
+    state,
+    task.runCount,
+    timeParam(tx.connection, task.firstResolved!),
+    task.taskId,
+  ]);
   // Every completion (reruns too) indexes the task's `index.` routes, in this transaction.
   if (state === 'completed') await indexCompletedTask(tx, task);
   if (firstResolution) await releaseDependents(tx, task, state, now, changes);
@@ -162,10 +187,13 @@ export async function resolveTask(
 
 /** Marks this task's dependency rows satisfied where `requires` allows, and schedules the ready. */
 async function releaseDependents(tx: EntityManager, task: Task, state: string, now: Date, changes: QueueChanges): Promise<void> {
-  const deps = tx.getRepository(TaskDependency);
-  const rows = await deps.find({ where: { requiredTaskId: task.taskId, satisfied: false } });
-  const satisfied = rows.filter((row) => satisfiesRequirement(row.requires, state)).map((row) => row.dependentTaskId);
+  const rows: { dependent_task_id: string; requires: string }[] = await tx.query(
+    'SELECT `dependent_task_id`, `requires` FROM `task_dependencies` WHERE `required_task_id` = ? AND `satisfied` = 0',
+    [task.taskId],
+  );
+  const satisfied = rows.filter((row) => satisfiesRequirement(row.requires, state)).map((row) => row.dependent_task_id);
   if (!satisfied.length) return;
+  const deps = tx.getRepository(TaskDependency);
   for (let i = 0; i < satisfied.length; i += 1000) {
     await deps.update({ requiredTaskId: task.taskId, dependentTaskId: In(satisfied.slice(i, i + 1000)) }, { satisfied: true });
   }
@@ -196,12 +224,23 @@ export async function scheduleReady(tx: EntityManager, taskIds: string[], now: D
 export async function noteGroupResolved(tx: EntityManager, task: Task, changes: QueueChanges): Promise<void> {
   if (!isResolved(task.state)) return;
   // EXISTS, not COUNT: stops at the first open task instead of counting all of a large group's.
-  const open = await tx
-    .getRepository(Task)
-    .createQueryBuilder('t')
-    .select('1', 'one')
-    .where('t.task_group_id = :g AND t.state IN (:...open)', { g: task.taskGroupId, open: ['unscheduled', 'pending', 'running'] })
-    .limit(1)
-    .getRawOne();
-  if (!open) changes.resolvedGroups.set(task.taskGroupId, task.schedulerId);
+  const open: unknown[] = await tx.query("SELECT 1 FROM `tasks` WHERE `task_group_id` = ? AND `state` IN ('unscheduled', 'pending', 'running') LIMIT 1", [task.taskGroupId]);
+  if (!open.length) changes.resolvedGroups.set(task.taskGroupId, task.schedulerId);
+}
+
+/** The runs of `taskIds` (≤ 1000), each task's in order. */
+export async function runsOf(tx: EntityManager, taskIds: string[]): Promise<Map<string, TaskRun[]>> {
+  const byTask = new Map<string, TaskRun[]>();
+  if (!taskIds.length) return byTask;
+  const rows: Record<string, unknown>[] = await tx.query(
+    `SELECT ${selectColumns(tx, TaskRun, 'r')} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${taskIds.map(() => '?').join(', ')}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``,
+    taskIds,
+  );
+  for (const row of rows) {
+    const run = hydrate(tx, TaskRun, 'r', row)!;
+    const list = byTask.get(run.taskId);
+    if (list) list.push(run);
+    else byTask.set(run.taskId, [run]);
+  }
+  return byTask;
 }

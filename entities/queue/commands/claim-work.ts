@@ -1,19 +1,18 @@
 // claimWork: a long poll. It answers as soon as work exists — woken by the queue's "pending"
 // event, not by polling — and with nothing after the wait. A slow re-check every few seconds
 // covers an event lost between replicas.
-import { In } from 'typeorm';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { TemporaryCredentials } from '../../auth/temporary-credentials';
+import { timeParam } from '../../db/columns';
 import { inTransaction } from '../../db/transaction';
 import { recordWorkerActivity } from '../../provisioning/worker-activity';
 import { InputError } from '../../errors';
 import { taskCredentials } from '../credentials';
-import { publishChanges, QueueChanges, statusesAfter, topics } from '../events';
+import { publishChanges, QueueChanges, topics } from '../events';
 import { scopesFor } from '../rules';
 import { selectClaimable } from '../sql/claim';
 import type { TaskStatusView } from '../status';
-import { Task } from '../Task';
-import { TaskRun } from '../TaskRun';
+import { runsOf } from '../transitions';
 import { definitionOf } from './create-task';
 import type { TaskView } from './queries';
 import { checkTaskQueueId, checkWorkerIdentity } from './worker-identity';
@@ -85,43 +84,36 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
   const takenUntil = new Date(now.getTime() + core.config.claimTimeoutMs);
   const changes = new QueueChanges();
   const claimed = await inTransaction(core.db, async (tx) => {
-    const ids = await selectClaimable(tx, props.taskQueueId, props.tasks, now);
-    if (!ids.length) return [];
+    const tasks = await selectClaimable(tx, props.taskQueueId, props.tasks, now);
+    if (!tasks.length) return [];
     // A provisioned worker that claims is active; one its pool is stopping claims nothing.
     if (!(await recordWorkerActivity(tx, { workerPoolId: props.taskQueueId, workerGroup: props.workerGroup, workerId: props.workerId, now }))) return [];
-    await tx
-      .getRepository(Task)
-      .createQueryBuilder()
-      .update()
-      .set({ state: 'running', pendingSince: null, takenUntil })
-      .where('task_id IN (:...ids) AND state = :pending', { ids, pending: 'pending' })
-      .execute();
-    // In claim order (priority, then age), which findBy does not keep.
-    const rows = new Map((await tx.getRepository(Task).findBy({ taskId: In(ids) })).map((task) => [task.taskId, task]));
-    const tasks = ids.map((id) => rows.get(id)!);
+    const ids = tasks.map((task) => task.taskId);
+    const marks = ids.map(() => '?').join(', ');
+    const until = timeParam(tx.connection, takenUntil);
+    await tx.query(`UPDATE \`tasks\` SET \`state\` = 'running', \`pending_since\` = NULL, \`taken_until\` = ? WHERE \`task_id\` IN (${marks}) AND \`state\` = 'pending'`, [until, ...ids]);
     // A pending task's only pending run is its latest: one statement for all of them.
-    await tx
-      .getRepository(TaskRun)
-      .createQueryBuilder()
-      .update()
-      .set({ state: 'running', workerGroup: props.workerGroup, workerId: props.workerId, takenUntil, started: now })
-      .where('task_id IN (:...ids) AND state = :pending', { ids, pending: 'pending' })
-      .execute();
-    for (const task of tasks) changes.touch(task.taskId);
-    return tasks;
+    await tx.query(
+      `UPDATE \`task_runs\` SET \`state\` = 'running', \`worker_group\` = ?, \`worker_id\` = ?, \`taken_until\` = ?, \`started\` = ? WHERE \`task_id\` IN (${marks}) AND \`state\` = 'pending'`,
+      [props.workerGroup, props.workerId, until, timeParam(tx.connection, now), ...ids],
+    );
+    // The runs as they now are, for the statuses the claims answer with.
+    const runs = await runsOf(tx, ids);
+    return tasks.map((task) => {
+      Object.assign(task, { state: 'running', pendingSince: null, takenUntil });
+      return { task, status: changes.settle(task, runs.get(task.taskId) ?? []) };
+    });
   });
   if (!claimed.length) return [];
-  const published = await publishChanges(core, changes);
-  const statuses = await statusesAfter(core, published, claimed.map((t) => t.taskId));
-  return claimed.map((task, i) => {
+  await publishChanges(core, changes);
+  return claimed.map(({ task, status }) => {
     const runId = task.runCount - 1;
     return {
-      status: statuses[i]!,
+      status,
       runId,
       takenUntil,
-      task: { taskId: task.taskId, ...definitionOf(task), status: statuses[i]! },
+      task: { taskId: task.taskId, ...definitionOf(task), status },
       credentials: taskCredentials(core.credentialsKey, { taskId: task.taskId, runId, workerGroup: props.workerGroup, workerId: props.workerId, scopes: task.scopes, takenUntil, now }),
     };
   });
 }
-

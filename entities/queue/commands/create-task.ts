@@ -13,7 +13,7 @@ import { canonicalDefinition, normalizeTaskDefinition, TaskDefinition, TaskInput
 import { TaskDependency } from '../TaskDependency';
 import { TaskGroup } from '../TaskGroup';
 import { TaskRun } from '../TaskRun';
-import { scheduleTasks } from '../transitions';
+import { insertFirstRuns } from '../transitions';
 
 export const MAX_GRAPH_TASKS = 10_000;
 const CHUNK = 500;
@@ -83,9 +83,6 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
     }
   }
 
-  const rows = fresh.map((id) => taskRow(id, definitions.get(id)!));
-  // JSON columns defeat TypeORM's deep-partial typing; the rows are whole Task objects.
-  for (let i = 0; i < rows.length; i += CHUNK) await tx.getRepository(Task).insert(rows.slice(i, i + CHUNK) as QueryDeepPartialEntity<Task>[]);
   const deps: TaskDependency[] = [];
   for (const id of fresh) {
     const def = definitions.get(id)!;
@@ -96,14 +93,21 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
       deps.push(Object.assign(new TaskDependency(), { dependentTaskId: id, requiredTaskId: dep, requires: def.requires, satisfied }));
     }
   }
-  for (let i = 0; i < deps.length; i += CHUNK) await tx.getRepository(TaskDependency).insert(deps.slice(i, i + CHUNK));
-
+  // Tasks with nothing to wait for are inserted pending, beside their first runs: no UPDATE of
+  // the rows just inserted.
   const unsatisfied = new Set(deps.filter((d) => !d.satisfied).map((d) => d.dependentTaskId));
+  const rows = fresh.map((id) => taskRow(id, definitions.get(id)!, unsatisfied.has(id) ? undefined : now));
+  // JSON columns defeat TypeORM's deep-partial typing; the rows are whole Task objects.
+  for (let i = 0; i < rows.length; i += CHUNK) await tx.getRepository(Task).insert(rows.slice(i, i + CHUNK) as QueryDeepPartialEntity<Task>[]);
+  for (let i = 0; i < deps.length; i += CHUNK) await tx.getRepository(TaskDependency).insert(deps.slice(i, i + CHUNK));
+  const ready = rows.filter((row) => row.state === 'pending');
+  const runs = new Map((await insertFirstRuns(tx, ready.map((row) => row.taskId), now)).map((run) => [run.taskId, run]));
   for (const row of rows) {
-    changes.touch(row.taskId);
     changes.defined.add(row.taskId);
+    const run = runs.get(row.taskId);
+    changes.settle(row, run ? [run] : []);
+    if (run) changes.pendingQueues.add(row.taskQueueId);
   }
-  await scheduleTasks(tx, rows.filter((row) => !unsatisfied.has(row.taskId)), now, changes);
 }
 
 /**
@@ -165,18 +169,19 @@ async function findTasks(tx: EntityManager, ids: string[]): Promise<Map<string, 
   return found;
 }
 
-function taskRow(taskId: string, def: TaskDefinition): Task {
+/** A new task's row: unscheduled, or pending since `pendingSince` with its first run. */
+function taskRow(taskId: string, def: TaskDefinition, pendingSince: Date | undefined): Task {
   return Object.assign(new Task(), {
     taskId,
     ...def,
     name: def.metadata.name,
     priorityRank: priorityRank(def.priority),
     retriesLeft: def.retries,
-    state: 'unscheduled',
-    pendingSince: null,
+    state: pendingSince ? 'pending' : 'unscheduled',
+    pendingSince: pendingSince ?? null,
     takenUntil: null,
     firstResolved: null,
-    runCount: 0,
+    runCount: pendingSince ? 1 : 0,
   });
 }
 

@@ -4,12 +4,12 @@ import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { taskCredentials } from '../credentials';
-import { publishChanges, QueueChanges, statusesAfter } from '../events';
+import { publishChanges, QueueChanges } from '../events';
 import { ReasonResolved, scopesFor, WORKER_EXCEPTION_REASONS, WorkerExceptionReason } from '../rules';
-import { loadStatuses, TaskStatusView } from '../status';
+import { loadStatuses, statusOf, TaskStatusView } from '../status';
 import { Task } from '../Task';
 import { TaskRun } from '../TaskRun';
-import { lockTask, resolveTask } from '../transitions';
+import { lockTask, lockTaskWithRuns, resolveTask } from '../transitions';
 import type { TaskClaimView } from './claim-work';
 import { definitionOf } from './create-task';
 
@@ -75,20 +75,20 @@ export function reportException(ctx: CommandContext, props: RunRef & { reason: s
 async function reportRun(ctx: CommandContext, props: RunRef, state: 'completed' | 'failed' | 'exception', reason: ReasonResolved): Promise<TaskStatusView> {
   await requireScopes(ctx, scopesFor.resolveTask(props.taskId, props.runId), `report ${reason}`);
   const changes = new QueueChanges();
-  await inTransaction(ctx.core.db, async (tx) => {
-    const task = await lockTask(tx, props.taskId);
-    const run = await tx.getRepository(TaskRun).findOneBy({ taskId: props.taskId, runId: props.runId });
+  const status = await inTransaction(ctx.core.db, async (tx) => {
+    const { task, runs } = await lockTaskWithRuns(tx, props.taskId);
+    const run = runs.find((r) => r.runId === props.runId);
     if (!run) throw new RequestConflict(`task ${props.taskId} has no run ${props.runId}`);
-    if (run.state === state && run.reasonResolved === reason) return; // the same report again
+    if (run.state === state && run.reasonResolved === reason) return statusOf(task, runs); // the same report again
     if (run.state !== 'running' || props.runId !== task.runCount - 1) {
       throw new RequestConflict(`run ${props.runId} of task ${props.taskId} is ${run.state}${run.reasonResolved ? ` (${run.reasonResolved})` : ''}, not running`, {
         state: run.state,
         reasonResolved: run.reasonResolved,
       });
     }
-    await resolveTask(tx, task, state, reason, ctx.core.clock.now(), changes);
+    await resolveTask(tx, task, state, reason, ctx.core.clock.now(), changes, runs);
+    return changes.settle(task, runs);
   });
-  const published = await publishChanges(ctx.core, changes);
-  const [status] = await statusesAfter(ctx.core, published, [props.taskId]);
-  return status!;
+  await publishChanges(ctx.core, changes);
+  return status;
 }
