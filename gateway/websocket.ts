@@ -12,8 +12,8 @@ import { parseAuthorization } from './credentials';
 import { classifyError, formatError } from './errors';
 import { parsedDocuments } from './documents';
 import { enforceLimits } from './limits';
-import { subscribeWithTaskLogResults } from './queue/log-results';
-import { serveGraphqlWs } from './ws-transport';
+import { sendDirectly, subscribeWithTaskLogResults } from './queue/log-results';
+import { directSender, serveGraphqlWs } from './ws-transport';
 
 /** RFC 6455 close code for a temporary condition; graphql-ws clients retry after it. */
 const TRY_AGAIN_LATER = 1013;
@@ -44,7 +44,7 @@ export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: Web
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const { document, errors } = documents.get(payload.query);
         if (!document) return errors;
         try {
@@ -54,13 +54,9 @@ export function attachWebSocket(core: Core, schema: GraphQLSchema, wsServer: Web
         }
         const caller = callers.get(ctx.extra.socket);
         if (!caller) return [new GraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: createContext(core, caller, crypto.randomUUID()),
-        };
+        const contextValue = createContext(core, caller, crypto.randomUUID());
+        sendDirectly(contextValue, directSender(ctx.extra.socket, id));
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => format(error, error)),
       onNext: (_ctx, _id, _payload, args, result) => {

@@ -15,6 +15,20 @@ export interface SocketExtra {
 const HIGH_WATER_BYTES = 64 * 1024;
 const KEEP_ALIVE_MS = 12_000;
 
+/**
+ * Sends a `next` message for subscription `id` now, byte for byte what graphql-ws sends for a
+ * result without errors; false when the socket is closed or backed up (the caller then lets
+ * graphql-ws send it, which waits for the write).
+ */
+export function directSender(socket: WebSocket, id: string): (payloadJson: string) => boolean {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (payloadJson) => {
+    if (socket.readyState !== socket.OPEN || socket.bufferedAmount >= HIGH_WATER_BYTES) return false;
+    socket.send(`${head}${payloadJson}}`);
+    return true;
+  };
+}
+
 export function serveGraphqlWs<P extends Record<string, unknown>>(
   options: ServerOptions<P, SocketExtra>,
   wsServer: WebSocketServer,

@@ -8,6 +8,10 @@
 // variables, the arguments, the scope check, the errors — still goes through graphql
 // (createSourceEventStream), so it answers exactly as graphql's subscribe does; anything else,
 // or an event that does not fit LogLines, is executed by graphql as before.
+//
+// A subscriber waiting for the next batch gets it sent at once, from the bus's dispatch, when
+// its transport allows (`sendDirectly`): the same bytes graphql-ws would send, serialized once
+// per batch, without the half-dozen promises graphql-ws and the iterators spend per message.
 import {
   createSourceEventStream,
   execute,
@@ -19,6 +23,7 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { LogLinesView } from '../../entities/queue/logs/rules';
+import { isDeliverableLog } from '../../entities/queue/logs/stream';
 
 const TYPENAME = 'LogLines';
 const LEAVES = new Set(['fromLine', 'lines', '__typename']);
@@ -48,11 +53,27 @@ export function taskLogSelection(document: DocumentNode, operationName?: string 
   return { key: JSON.stringify([rootName, fields]), root: rootName, fields };
 }
 
+interface Built {
+  result: ExecutionResult;
+  json?: string;
+}
+
 /** Built results, by batch and then by selection: each batch is shared by its subscribers. */
-const built = new WeakMap<object, Map<string, ExecutionResult>>();
+const built = new WeakMap<object, Map<string, Built>>();
 
 /** `event` as graphql would answer it for `selection`, or undefined if it does not fit LogLines. */
 export function taskLogResult(selection: TaskLogSelection, event: LogLinesView): ExecutionResult | undefined {
+  return build(selection, event)?.result;
+}
+
+/** The same, serialized: what graphql-ws puts in a `next` message's payload. */
+export function taskLogJson(selection: TaskLogSelection, event: LogLinesView): string | undefined {
+  const entry = build(selection, event);
+  if (entry) entry.json ??= JSON.stringify(entry.result);
+  return entry?.json;
+}
+
+function build(selection: TaskLogSelection, event: LogLinesView): Built | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   let bySelection = built.get(event);
   const cached = bySelection?.get(selection.key);
@@ -62,10 +83,19 @@ export function taskLogResult(selection: TaskLogSelection, event: LogLinesView):
   if (!Array.isArray(lines) || !lines.every((line) => typeof line === 'string')) return undefined;
   const value: Record<string, unknown> = {};
   for (const [name, field] of selection.fields) value[name] = field === 'fromLine' ? fromLine : field === 'lines' ? lines : TYPENAME;
-  const result: ExecutionResult = { data: { [selection.root]: value } };
+  const entry: Built = { result: { data: { [selection.root]: value } } };
   if (!bySelection) built.set(event, (bySelection = new Map()));
-  bySelection.set(selection.key, result);
-  return result;
+  bySelection.set(selection.key, entry);
+  return entry;
+}
+
+/** Sends a `next` message with this payload at once; false if it cannot now (then it goes the usual way). */
+export type DirectSend = (payloadJson: string) => boolean;
+const directSends = new WeakMap<object, DirectSend>();
+
+/** Lets the subscription run with `contextValue` send its taskLog results with `send`. */
+export function sendDirectly(contextValue: object, send: DirectSend): void {
+  directSends.set(contextValue, send);
 }
 
 /** graphql's subscribe, with taskLog's results built as above when the operation allows. */
@@ -74,6 +104,13 @@ export async function subscribeWithTaskLogResults(args: ExecutionArgs): Promise<
   if (!selection) return subscribe(args);
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
+  const direct = directSends.get(args.contextValue as object);
+  if (direct && isDeliverableLog(source)) {
+    source.deliver = (page) => {
+      const json = taskLogJson(selection, page);
+      return json !== undefined && direct(json);
+    };
+  }
   return new ResultStream(source as AsyncIterableIterator<LogLinesView>, (event) => taskLogResult(selection, event) ?? execute({ ...args, rootValue: event }));
 }
 

@@ -45,7 +45,22 @@ export async function openTaskLog(ctx: CommandContext, props: TaskLogProps): Pro
 
 const DONE: IteratorResult<LogLinesView> = { value: undefined, done: true };
 
-class LogStream implements AsyncIterableIterator<LogLinesView>, LogFollower {
+/** A log stream whose live batches can skip the iterator, for transports that can send at once. */
+export interface DeliverableLog {
+  /**
+   * Called, from the bus's dispatch, with the next page when the reader is waiting in next() and
+   * the batch starts at the line owed; answering true means it was sent, and next() goes on
+   * waiting. Saves the promises of next() per subscriber per batch (bench/log-fanout).
+   */
+  deliver?: (page: LogLinesView) => boolean;
+}
+
+export function isDeliverableLog(value: unknown): value is DeliverableLog {
+  return value instanceof LogStream;
+}
+
+class LogStream implements AsyncIterableIterator<LogLinesView>, LogFollower, DeliverableLog {
+  deliver?: (page: LogLinesView) => boolean;
   private queue: LogLinesView[] = [];
   private queuedChars = 0;
   /** Read the store before taking live lines: at the start, after a skip, and at the end. */
@@ -169,6 +184,11 @@ class LogStream implements AsyncIterableIterator<LogLinesView>, LogFollower {
 
   onLines(batch: LogLinesView): void {
     if (this.done) return;
+    // Waiting (so nothing queued or to read) at the very line this batch starts.
+    if (this.wake && this.deliver && batch.fromLine === this.owed && batch.lines.length && !this.queue.length && !this.readStore && this.deliver(batch)) {
+      this.owed += batch.lines.length;
+      return;
+    }
     const chars = charsOf(batch.lines);
     if (this.queuedChars + chars > MAX_QUEUED_CHARS) {
       // Far behind: drop what is queued and read it from the store when the reader catches up.
