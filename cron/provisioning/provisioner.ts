@@ -2,8 +2,8 @@
 // each pool this process holds the lease of (entities/provisioning/lease.ts):
 //   1. workers that must stop become `stopping`: never registered in time, silent past
 //      queueInactivityTimeout, credentials expired, pool deleted or moved to another provider;
-//   2. their provider ends each `stopping` worker; once gone it is `stopped`, and runs it still
-//      held are resolved exception/worker-shutdown and retried (not left to the claim timeout);
+//   2. their provider ends each `stopping` worker; once gone it is `stopped` (a provider that saw
+//      it end has resolved the runs it still held: see resolveRunsOfGoneWorker);
 //   3. a pool marked for deletion with no worker left is removed;
 //   4. the estimator says how much capacity to start, the launch-config selection which
 //      configs, and the provider starts them.
@@ -29,7 +29,6 @@ import { Worker } from '../../entities/provisioning/Worker';
 import { workedSince } from '../../entities/provisioning/worker-activity';
 import { WorkerPool } from '../../entities/provisioning/WorkerPool';
 import { WorkerPoolError } from '../../entities/provisioning/WorkerPoolError';
-import { resolveRunsOfGoneWorker } from '../../entities/queue/commands/worker-gone';
 import { LocalProvider } from './providers/local';
 import { NullProvider, Provider } from './providers/provider';
 
@@ -162,11 +161,7 @@ export class Provisioner {
       const provider = this.providers.get(worker.providerId);
       // A worker of a provider this process does not have cannot be ended from here.
       const gone = provider ? await provider.stop(worker) : true;
-      if (gone && (await moveWorker(core, worker, ['stopping'], 'stopped'))) {
-        stopped += 1;
-        // A worker stopped with a task in hand (it was killed, or could not report) is gone.
-        await resolveRunsOfGoneWorker(core, worker);
-      }
+      if (gone && (await moveWorker(core, worker, ['stopping'], 'stopped'))) stopped += 1;
     }
     return stopped;
   }

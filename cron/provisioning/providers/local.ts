@@ -232,15 +232,18 @@ export class LocalProvider implements Provider {
 
   /**
    * A worker started by another cron process (gone now, or its lease lapsed). On this host, and
-   * when /proc shows the pid still runs this very worker, it is signalled like our own; otherwise
-   * it cannot be reached and counts as gone.
+   * when /proc shows the pid still runs this very worker, it is signalled like our own; on this
+   * host and not running, it is gone and its runs are resolved; elsewhere it cannot be reached
+   * and counts as gone.
    */
   private async stopForeign(worker: Worker): Promise<boolean> {
     const { pid, host } = worker.providerData;
     if (!pid || host !== os.hostname() || !runsWorker(pid, worker.workerId)) {
       this.foreign.delete(worker.id);
-      if (host === os.hostname()) {
-        killTaskProcesses(worker.workerId);
+      // Seen gone on this host: what it held is released now. Elsewhere it may still run, and
+      // report: its claims lapse instead. (It is `stopping`: a claim in flight is refused.)
+      if (pid && host === os.hostname()) {
+        await this.released(worker);
         fs.rmSync(path.resolve(this.options.workersDir, worker.workerId), { recursive: true, force: true, maxRetries: 3 });
       }
       return true;

@@ -11,11 +11,15 @@ export interface Provider {
    * config (now, or when the process exits before registering) and the worker is `stopped`.
    */
   launch(pool: WorkerPool, launchConfig: LaunchConfig): Promise<void>;
-  /** Ends a `stopping` worker. True once it is gone (the provisioner then marks it `stopped`). */
+  /**
+   * Ends a `stopping` worker. True once it is gone (the provisioner then marks it `stopped`). A
+   * provider that sees a worker end resolves the runs it still held (resolveRunsOfGoneWorker),
+   * whether it was stopped or died; one that cannot see it leaves them to the claim timeout.
+   */
   stop(worker: Worker): Promise<boolean>;
   /**
    * Whether a worker that nothing is watching (started by a cron process that died) is known to
-   * have ended by itself; the provisioner then stops it and resolves its runs. Optional: a
+   * have ended by itself; the provisioner then stops it (and stop() resolves its runs). Optional: a
    * provider that cannot tell leaves such workers to the lifecycle timeouts.
    */
   lost?(worker: Worker): boolean;
