@@ -2,9 +2,10 @@
 // reportCompleted issue inside their transactions, copied as TypeORM renders them (captured with
 // BENCH_PROFILE=1 BENCH_PRINT_SQL=1), in the same order and number, issued through mysql2 on a
 // database migrated to our schema. Left out on purpose, as what the API layer adds: the
-// authentication lookup, the statuses loaded after commit (for events and for the response),
-// GraphQL and HTTP. Keep in step with entities/queue/commands/{create-task,claim-work,
-// run-actions}.ts, entities/queue/transitions.ts and entities/queue/sql/claim.ts.
+// authentication lookup, GraphQL and HTTP. (The statuses the commands answer with and publish
+// are built from the rows these statements read, so they cost no statement.) Keep in step with
+// entities/queue/commands/{create-task,claim-work,run-actions}.ts, entities/queue/transitions.ts,
+// entities/queue/sql/claim.ts and entities/provisioning/worker-activity.ts.
 import { EventEmitter } from 'node:events';
 import type mysql from 'mysql2/promise';
 import { DEADLOCK_RETRIES, experiment, isDeadlock } from './experiments';
@@ -19,7 +20,7 @@ const TASK_COLUMNS = [
 ];
 const SELECT_TASKS = `SELECT ${TASK_COLUMNS.map((c) => `\`Task\`.\`${c}\` AS \`Task_${c}\``).join(', ')} FROM \`tasks\` \`Task\``;
 const RUN_COLUMNS = ['task_id', 'run_id', 'state', 'reason_created', 'reason_resolved', 'worker_group', 'worker_id', 'taken_until', 'scheduled', 'started', 'resolved'];
-const SELECT_RUN = `SELECT ${RUN_COLUMNS.map((c) => `\`TaskRun\`.\`${c}\` AS \`TaskRun_${c}\``).join(', ')} FROM \`task_runs\` \`TaskRun\` WHERE ((\`TaskRun\`.\`task_id\` = ?) AND (\`TaskRun\`.\`run_id\` = ?)) LIMIT 1`;
+const aliased = (alias: string, columns: string[]) => columns.map((c) => `\`${alias}\`.\`${c}\` AS \`${alias}_${c}\``).join(', ');
 const SELECT_GROUPS = (n: number) =>
   'SELECT `TaskGroup`.`task_group_id` AS `TaskGroup_task_group_id`, `TaskGroup`.`scheduler_id` AS `TaskGroup_scheduler_id`, `TaskGroup`.`project_id` AS `TaskGroup_project_id`, ' +
   '`TaskGroup`.`expires` AS `TaskGroup_expires`, `TaskGroup`.`sealed` AS `TaskGroup_sealed` FROM `task_groups` `TaskGroup` WHERE ((`TaskGroup`.`task_group_id` IN (' +
@@ -27,17 +28,24 @@ const SELECT_GROUPS = (n: number) =>
   ')))';
 const INSERT_GROUP = 'INSERT INTO `task_groups`(`task_group_id`, `scheduler_id`, `project_id`, `expires`, `sealed`) VALUES (?, ?, ?, ?, ?)';
 const INSERT_TASKS = (rows: number) => `INSERT INTO \`tasks\`(${TASK_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(TASK_COLUMNS.length)})`).join(', ')}`;
-const CLAIM_SELECT = (n: number) => `SELECT task_id FROM tasks
-      WHERE task_queue_id = ? AND state = 'pending' AND deadline > ?
-      ORDER BY priority_rank DESC, pending_since ASC
+const CLAIM_SELECT = (n: number) => `SELECT ${aliased('t', TASK_COLUMNS)} FROM \`tasks\` \`t\`
+      WHERE \`t\`.\`task_queue_id\` = ? AND \`t\`.\`state\` = 'pending' AND \`t\`.\`deadline\` > ?
+      ORDER BY \`t\`.\`priority_rank\` DESC, \`t\`.\`pending_since\` ASC
       LIMIT ${n} FOR UPDATE SKIP LOCKED`;
-const CLAIM_TASKS = (n: number) => `UPDATE \`tasks\` SET \`state\` = ?, \`pending_since\` = ?, \`taken_until\` = ? WHERE \`task_id\` IN (${marks(n)}) AND \`state\` = ?`;
-const RESOLVE_RUN = 'UPDATE `task_runs` SET `state` = ?, `reason_resolved` = ?, `resolved` = ?, `taken_until` = ? WHERE `task_id` = ? AND `run_id` = ? AND `state` IN (?, ?)';
-const RESOLVE_TASK = 'UPDATE `tasks` SET `state` = ?, `pending_since` = ?, `taken_until` = ?, `run_count` = ?, `first_resolved` = ? WHERE `task_id` = ?';
-const DEPENDENTS =
-  'SELECT `TaskDependency`.`dependent_task_id` AS `TaskDependency_dependent_task_id`, `TaskDependency`.`required_task_id` AS `TaskDependency_required_task_id`, ' +
-  '`TaskDependency`.`requires` AS `TaskDependency_requires`, `TaskDependency`.`satisfied` AS `TaskDependency_satisfied` FROM `task_dependencies` `TaskDependency` ' +
-  'WHERE ((`TaskDependency`.`required_task_id` = ?) AND (`TaskDependency`.`satisfied` = ?))';
+const WORKER_ACTIVE =
+  "UPDATE `workers` SET `last_active` = ? WHERE `worker_pool_id` = ? AND `worker_group` = ? AND `worker_id` = ? AND `state` IN ('requested', 'running')";
+const WORKER_KNOWN = 'SELECT 1 FROM workers WHERE worker_pool_id = ? AND worker_group = ? AND worker_id = ?';
+const CLAIM_TASKS = (n: number) => `UPDATE \`tasks\` SET \`state\` = 'running', \`pending_since\` = NULL, \`taken_until\` = ? WHERE \`task_id\` IN (${marks(n)}) AND \`state\` = 'pending'`;
+const CLAIM_RUNS = (n: number) =>
+  `UPDATE \`task_runs\` SET \`state\` = 'running', \`worker_group\` = ?, \`worker_id\` = ?, \`taken_until\` = ?, \`started\` = ? WHERE \`task_id\` IN (${marks(n)}) AND \`state\` = 'pending'`;
+const RUNS_OF = (n: number) => `SELECT ${aliased('r', RUN_COLUMNS)} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${marks(n)}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``;
+const LOCK_TASK_WITH_RUNS =
+  `SELECT ${aliased('t', TASK_COLUMNS)}, ${aliased('r', RUN_COLUMNS)} FROM \`tasks\` \`t\` LEFT JOIN \`task_runs\` \`r\` ON \`r\`.\`task_id\` = \`t\`.\`task_id\` ` +
+  'WHERE `t`.`task_id` = ? ORDER BY `r`.`run_id` FOR UPDATE';
+const RESOLVE_RUN = 'UPDATE `task_runs` SET `state` = ?, `reason_resolved` = ?, `resolved` = ?, `taken_until` = NULL WHERE `task_id` = ? AND `run_id` = ? AND `state` IN (?, ?)';
+const RESOLVE_TASK = 'UPDATE `tasks` SET `state` = ?, `pending_since` = NULL, `taken_until` = NULL, `run_count` = ?, `first_resolved` = ? WHERE `task_id` = ?';
+const DEPENDENTS = 'SELECT `dependent_task_id`, `requires` FROM `task_dependencies` WHERE `required_task_id` = ? AND `satisfied` = 0';
+const GROUP_OPEN_EXISTS = "SELECT 1 FROM `tasks` WHERE `task_group_id` = ? AND `state` IN ('unscheduled', 'pending', 'running') LIMIT 1";
 
 const CLAIM_TIMEOUT_MS = 1200 * 1000;
 const RECHECK_MS = 5000;
@@ -77,15 +85,9 @@ async function transactionOnce<T>(pool: mysql.Pool, work: (conn: mysql.PoolConne
   }
 }
 
-// The batched statements the commands issue since d5e132c:
-//  - createTaskGraph: tasks with no unmet dependency are inserted already pending (run_count 1)
-//    and their first runs in one multi-row INSERT (transitions.ts scheduleTasks).
-//  - claimWork: one UPDATE of the claimed runs (claim-work.ts claimOnce).
-//  - resolve: "is the group drained?" as EXISTS … LIMIT 1 (transitions.ts noteGroupResolved).
+// createTaskGraph inserts tasks with no unmet dependency already pending (run_count 1), and their
+// first runs in one multi-row INSERT (create-task.ts insertTasks).
 const INSERT_RUNS = (rows: number) => `INSERT INTO \`task_runs\`(${RUN_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(RUN_COLUMNS.length)})`).join(', ')}`;
-const CLAIM_RUNS = (n: number) =>
-  `UPDATE task_runs r JOIN tasks t ON t.task_id = r.task_id AND r.run_id = t.run_count - 1 SET r.state = ?, r.worker_group = ?, r.worker_id = ?, r.taken_until = ?, r.started = ? WHERE r.task_id IN (${marks(n)}) AND r.state = ?`;
-const GROUP_OPEN_EXISTS = 'SELECT 1 FROM `tasks` `t` WHERE `t`.`task_group_id` = ? AND `t`.`state` IN (?, ?, ?) LIMIT 1';
 
 /** The baseline's driver: one task queue, woken like claimWork's long poll by an in-process event. */
 export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDriver {
@@ -134,15 +136,15 @@ export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDrive
     async reportCompleted(run: RunRef) {
       const now = new Date();
       await inTransaction(pool, async (conn) => {
-        const [tasks] = await conn.query<mysql.RowDataPacket[]>(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` = ?)) LIMIT 1 FOR UPDATE`, [run.taskId]);
-        const task = tasks[0];
-        const [runs] = await conn.query<mysql.RowDataPacket[]>(SELECT_RUN, [run.taskId, run.runId]);
-        if (!task || runs[0]?.TaskRun_state !== 'running') throw new Error(`run ${run.runId} of ${run.taskId} is not running`);
-        const [resolved] = await conn.query<mysql.ResultSetHeader>(RESOLVE_RUN, ['completed', 'completed', now, null, run.taskId, run.runId, 'pending', 'running']);
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(LOCK_TASK_WITH_RUNS, [run.taskId]);
+        const task = rows[0];
+        const current = rows.find((row) => row.r_run_id === run.runId);
+        if (!task || current?.r_state !== 'running') throw new Error(`run ${run.runId} of ${run.taskId} is not running`);
+        const [resolved] = await conn.query<mysql.ResultSetHeader>(RESOLVE_RUN, ['completed', 'completed', now, run.taskId, run.runId, 'pending', 'running']);
         if (!resolved.affectedRows) throw new Error(`run ${run.runId} of ${run.taskId} is already resolved`);
-        await conn.query(RESOLVE_TASK, ['completed', null, null, task.Task_run_count, task.Task_first_resolved ?? now, run.taskId]);
-        if (task.Task_first_resolved === null) await conn.query(DEPENDENTS, [run.taskId, false]);
-        await conn.query(GROUP_OPEN_EXISTS, [task.Task_task_group_id, 'unscheduled', 'pending', 'running']);
+        await conn.query(RESOLVE_TASK, ['completed', task.t_run_count, task.t_first_resolved ?? now, run.taskId]);
+        if (task.t_first_resolved === null) await conn.query(DEPENDENTS, [run.taskId]);
+        await conn.query(GROUP_OPEN_EXISTS, [task.t_task_group_id]);
       });
     },
   };
@@ -152,13 +154,15 @@ async function claimOnce(pool: mysql.Pool, taskQueueId: string, workerId: string
   const now = new Date();
   const takenUntil = new Date(now.getTime() + CLAIM_TIMEOUT_MS);
   return inTransaction(pool, async (conn) => {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(CLAIM_SELECT(count), [taskQueueId, now]);
-    const ids = rows.map((r) => r.task_id as string);
+    const [tasks] = await conn.query<mysql.RowDataPacket[]>(CLAIM_SELECT(count), [taskQueueId, now]);
+    const ids = tasks.map((t) => t.t_task_id as string);
     if (!ids.length) return [];
-    await conn.query(CLAIM_TASKS(ids.length), ['running', null, takenUntil, ...ids, 'pending']);
-    await conn.query(CLAIM_RUNS(ids.length), ['running', 'bench', workerId, takenUntil, now, ...ids, 'pending']);
-    const [tasks] = await conn.query<mysql.RowDataPacket[]>(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` IN (${marks(ids.length)})))`, ids);
-    return tasks.map((task) => ({ taskId: task.Task_task_id, runId: task.Task_run_count - 1 }));
+    const [active] = await conn.query<mysql.ResultSetHeader>(WORKER_ACTIVE, [now, taskQueueId, 'bench', workerId]);
+    if (!active.affectedRows) await conn.query(WORKER_KNOWN, [taskQueueId, 'bench', workerId]);
+    await conn.query(CLAIM_TASKS(ids.length), [takenUntil, ...ids]);
+    await conn.query(CLAIM_RUNS(ids.length), ['bench', workerId, takenUntil, now, ...ids]);
+    await conn.query(RUNS_OF(ids.length), ids);
+    return tasks.map((task) => ({ taskId: task.t_task_id, runId: task.t_run_count - 1 }));
   });
 }
 
