@@ -101,18 +101,21 @@ export interface WsAnswer {
 }
 
 /**
- * Opens a socket, sends the frames, then a ping: the session is over when the pong comes back
- * (or the server closed the socket), plus `settleMs` for results still on their way.
+ * Opens a socket, sends the frames, then a ping: the session is over when the server closed the
+ * socket, or once the pong came back and then nothing more for `idleMs` (results of operations
+ * may follow the pong).
  */
-export function sendWs(url: string, c: WsCase, ms: number, settleMs = 150): Promise<WsAnswer> {
+export function sendWs(url: string, c: WsCase, ms: number, idleMs = 30): Promise<WsAnswer> {
   return new Promise((resolve, reject) => {
     const answer: WsAnswer = { messages: [], unparsable: [] };
     const socket = new WebSocket(url, c.protocols);
     let finished = false;
+    let idle: NodeJS.Timeout | undefined;
     const finish = (error?: Error) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearTimeout(idle);
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
       if (error) reject(error);
       else resolve(answer);
@@ -141,7 +144,10 @@ export function sendWs(url: string, c: WsCase, ms: number, settleMs = 150): Prom
         return;
       }
       answer.messages.push(message);
-      if (message?.type === 'pong' && message?.payload?.fuzz === 'end') setTimeout(() => finish(), settleMs);
+      if (idle || (message?.type === 'pong' && message?.payload?.fuzz === 'end')) {
+        clearTimeout(idle);
+        idle = setTimeout(() => finish(), idleMs);
+      }
     });
     socket.on('open', () => {
       for (const frame of c.frames) socket.send(frame, { binary: Buffer.isBuffer(frame) });

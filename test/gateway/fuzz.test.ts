@@ -16,7 +16,7 @@ import { expectNoOpenSockets } from './leaks';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Cases per round; the test runs two equal rounds and compares memory after each. */
-const COUNT = Number(process.env.FUZZ_COUNT ?? 1000);
+const COUNT = Number(process.env.FUZZ_COUNT ?? 800);
 /** Part of each round sent as graphql-ws sessions. */
 const WS_SHARE = 0.25;
 const PARALLEL = 6;
@@ -164,6 +164,9 @@ describe.each(databaseKinds)('the gateway process under fuzzed input on %s', (ki
     expect(child.process.exitCode, 'the gateway exited').toBeNull();
     const valid = await gql(child.url, '{ currentScopes }', undefined, `root:${ROOT_TOKEN}`);
     expect(valid).toMatchObject({ status: 200, data: { currentScopes: ['*'] } });
+    // No __proto__ or constructor sent above changed what an anonymous caller holds.
+    const anonymous = await gql(child.url, '{ currentScopes whoAmI { clientId } }');
+    expect(anonymous.data).toEqual({ currentScopes: ['assume:anonymous', 'queue:get-artifact:public/*'], whoAmI: { clientId: null } });
     expect(afterSecond - afterFirst, `RSS grew from ${afterFirst} MB to ${afterSecond} MB`).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(child.stderr()).not.toMatch(STACK_FRAME);
     expect(child.stderr()).not.toMatch(/uncaught|unhandled/i);
