@@ -18,12 +18,30 @@ export interface GatewayContext extends CommandContext {
 }
 
 export function createContext(core: Core, caller: Caller, requestId: string, signal?: AbortSignal): GatewayContext {
-  const base = { core, caller };
-  return {
-    ...base,
-    signal,
-    requestId,
-    log: core.log.child({ requestId, clientId: caller.clientId }),
-    loaders: createLoaders(base),
-  };
+  return new RequestContext(core, caller, requestId, signal);
+}
+
+/**
+ * The logger and the DataLoaders are made on first use: a subscription keeps its context for as
+ * long as it lasts, and most (a log's thousands of followers) never use either — ~2 KB each.
+ */
+class RequestContext implements GatewayContext {
+  cost?: { requested: number; limit: number };
+  private madeLog?: Logger;
+  private madeLoaders?: Loaders;
+
+  constructor(
+    readonly core: Core,
+    readonly caller: Caller,
+    readonly requestId: string,
+    readonly signal?: AbortSignal,
+  ) {}
+
+  get log(): Logger {
+    return (this.madeLog ??= this.core.log.child({ requestId: this.requestId, clientId: this.caller.clientId }));
+  }
+
+  get loaders(): Loaders {
+    return (this.madeLoaders ??= createLoaders({ core: this.core, caller: this.caller }));
+  }
 }
