@@ -24,6 +24,8 @@ export interface Config {
   readonly limits: GraphqlLimits;
   /** How long a claim lasts before it must be reclaimed (Taskcluster: 20 minutes). */
   readonly claimTimeoutMs: number;
+  /** How long a gateway may authenticate from a client row it read (0: read it every request). */
+  readonly authCacheMs: number;
   /** Keys that encrypt secrets, oldest first: the last encrypts, any decrypts; undefined means "generate into dataDir". */
   readonly secretsKeys: readonly SecretsKey[] | undefined;
   /** Worker pools: how often cron provisions, and how the `local` provider runs worker processes. */
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const claimTimeoutMs = read.int('CLAIM_TIMEOUT_SECONDS', 1200, 1, 86_400) * 1000;
+  const authCacheMs = read.int('AUTH_CACHE_SECONDS', 5, 0, 300) * 1000;
   const rawSecretsKeys = read.optional('SECRETS_KEYS');
   const secretsKeys = rawSecretsKeys === undefined ? undefined : parseSecretsKeys(rawSecretsKeys, 'SECRETS_KEYS', problems);
 
@@ -152,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     limits: Object.freeze(limits),
     claimTimeoutMs,
+    authCacheMs,
     secretsKeys,
     provisioning: Object.freeze(provisioning),
   });

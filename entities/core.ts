@@ -1,5 +1,6 @@
 // The core's shared services, opened once per process and handed to every command.
 import type { DataSource } from 'typeorm';
+import { ClientCache } from './auth/client-cache';
 import { RoleCache } from './auth/role-cache';
 import { loadOrCreateCredentialsKey } from './auth/credentials-key';
 import type { Clock } from './clock';
@@ -15,6 +16,8 @@ export interface Core {
   readonly events: EventBus;
   readonly clock: Clock;
   readonly roles: RoleCache;
+  /** Client rows for authentication, kept a few seconds. */
+  readonly clients: ClientCache;
   readonly log: Logger;
   /** Signs temporary credentials; every replica must share it. */
   readonly credentialsKey: Buffer;
@@ -33,6 +36,8 @@ export async function openCore(config: Config, options: OpenCoreOptions = {}): P
   const events = createEventBus(config.pubsubUrl);
   const roles = new RoleCache(db, events);
   await roles.start();
+  const clients = new ClientCache(db, events, config.authCacheMs);
+  await clients.start();
   const credentialsKey = loadOrCreateCredentialsKey(config);
   return {
     config,
@@ -40,9 +45,11 @@ export async function openCore(config: Config, options: OpenCoreOptions = {}): P
     events,
     clock: options.clock ?? systemClock,
     roles,
+    clients,
     log,
     credentialsKey,
     async close() {
+      await clients.stop();
       await roles.stop();
       await events.close();
       await db.destroy();

@@ -73,7 +73,7 @@ export async function authenticate(core: Core, props: AuthenticateProps): Promis
 async function activeClient(core: Core, clientId: string, now: Date): Promise<Client> {
   // One message for unknown, disabled and expired alike would hide useful facts from the owner;
   // a client id is not a secret, so say which.
-  const client = await core.db.getRepository(Client).findOneBy({ clientId });
+  const client = await core.clients.get(clientId);
   if (!client) throw new AuthenticationFailed(`client ${clientId} does not exist`);
   if (client.disabled) throw new AuthenticationFailed(`client ${clientId} is disabled`);
   if (client.expires.getTime() <= now.getTime()) throw new AuthenticationFailed(`client ${clientId} expired at ${client.expires.toISOString()}`);
@@ -84,4 +84,5 @@ async function activeClient(core: Core, clientId: string, now: Date): Promise<Cl
 async function recordUse(core: Core, client: Client, now: Date): Promise<void> {
   if (now.getTime() - client.lastDateUsed.getTime() < LAST_USED_RESOLUTION_MS) return;
   await inTransaction(core.db, (tx) => tx.getRepository(Client).update({ clientId: client.clientId }, { lastDateUsed: now }));
+  client.lastDateUsed = now; // the cached row, so the next request does not write again
 }

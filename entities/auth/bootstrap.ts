@@ -12,7 +12,10 @@ const FAR_FUTURE = new Date('3000-01-01T00:00:00.000Z');
 export async function ensureRootClient(core: Core): Promise<string | undefined> {
   const wanted = core.config.rootAccessToken;
   try {
-    return await createOrRotate(core, wanted);
+    const token = await createOrRotate(core, wanted);
+    // A start with another ROOT_ACCESS_TOKEN: gateways already running drop root's old row.
+    await core.clients.changed(ROOT_CLIENT_ID, (error) => core.log.warn({ err: error }, 'could not publish the root client change'));
+    return token;
   } catch (error) {
     // Another replica starting at the same moment created it first.
     if ((error as { code?: string }).code === 'ER_DUP_ENTRY' || /UNIQUE constraint/.test(String(error))) return undefined;

@@ -128,6 +128,7 @@ export async function deleteClient(ctx: CommandContext, props: { clientId: strin
     const result = await tx.getRepository(Client).delete({ clientId: props.clientId });
     if (result.affected) await recordAudit(tx, ctx, { entityType: 'client', entityId: props.clientId, action: 'deleted' });
   });
+  await clientChanged(ctx, props.clientId);
   return true;
 }
 
@@ -142,7 +143,7 @@ async function modify(
   action: string,
   change: (row: Client, now: Date) => Promise<void>,
 ): Promise<Client> {
-  return inTransaction(ctx.core.db, async (tx: EntityManager) => {
+  const updated = await inTransaction(ctx.core.db, async (tx: EntityManager) => {
     const repo = tx.getRepository(Client);
     const row = await repo.findOne({ where: { clientId }, ...forUpdate(tx) });
     if (!row) throw new ResourceNotFound(`client ${clientId} does not exist`, { clientId });
@@ -152,6 +153,16 @@ async function modify(
     await repo.save(row);
     await recordAudit(tx, ctx, { entityType: 'client', entityId: clientId, action });
     return row;
+  });
+  await clientChanged(ctx, clientId);
+  return updated;
+}
+
+/** Gateways authenticate from cached client rows: each must drop this one (see client-cache.ts). */
+async function clientChanged(ctx: CommandContext, clientId: string): Promise<void> {
+  await ctx.core.clients.changed(clientId, (error) => {
+    // The other gateways still drop it within AUTH_CACHE_SECONDS.
+    ctx.core.log.warn({ err: error, clientId }, 'could not publish a client change');
   });
 }
 
