@@ -59,8 +59,12 @@ export interface Operation {
   kind: 'query' | 'mutation' | 'subscription';
 }
 
-/** A valid operation on one root field, arguments as variables or inline literals. */
-export function validOperation(schema: GraphQLSchema, random: Random, kind: Operation['kind']): Operation {
+/**
+ * A valid operation on one root field, arguments as variables or inline literals. With `extreme`,
+ * values keep their type but take edge values (long or odd strings, extreme numbers and dates),
+ * so they get past validation to the commands and the database.
+ */
+export function validOperation(schema: GraphQLSchema, random: Random, kind: Operation['kind'], extreme = false): Operation {
   const root = kind === 'query' ? schema.getQueryType() : kind === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   const fields = Object.values(root!.getFields()).filter((f) => !LONG_POLLS.has(f.name));
   const field = random.pick(fields);
@@ -69,7 +73,7 @@ export function validOperation(schema: GraphQLSchema, random: Random, kind: Oper
   const args: string[] = [];
   for (const arg of field.args) {
     if (!isNonNullType(arg.type) && random.chance(0.5)) continue;
-    const value = inputValue(arg.type, random, 0);
+    const value = inputValue(arg.type, random, 0, extreme);
     if (random.chance(0.6)) {
       const name = `v${definitions.length}`;
       definitions.push(`$${name}: ${String(arg.type)}`);
@@ -104,18 +108,23 @@ function selectFields(type: GraphQLObjectType, random: Random, depth: number): s
 const STRINGS = ['x', 'fuzz/a', 'fuzz-b', 'public/x', 'queue:*', 'assume:anonymous', 'a*'];
 
 /** A plausible value of an input type (right shape, arbitrary content). */
-export function inputValue(type: GraphQLInputType, random: Random, depth: number): unknown {
-  if (isNonNullType(type)) return inputValue(type.ofType, random, depth);
-  if (isListType(type)) return Array.from({ length: random.int(3) }, () => inputValue(type.ofType, random, depth + 1));
+export function inputValue(type: GraphQLInputType, random: Random, depth: number, extreme = false): unknown {
+  if (isNonNullType(type)) return inputValue(type.ofType, random, depth, extreme);
+  if (isListType(type)) {
+    const length = extreme && random.chance(0.2) ? random.pick([100, 2000]) : random.int(3);
+    return Array.from({ length }, () => inputValue(type.ofType, random, depth + 1, extreme && length < 100));
+  }
   if (isEnumType(type)) return random.pick(type.getValues()).name;
   if (isInputObjectType(type)) {
     const value: Record<string, unknown> = {};
     for (const f of Object.values(type.getFields())) {
-      if (isNonNullType(f.type) || (depth < 3 && random.chance(0.4))) value[f.name] = inputValue(f.type, random, depth + 1);
+      if (isNonNullType(f.type) || (depth < 3 && random.chance(0.4))) value[f.name] = inputValue(f.type, random, depth + 1, extreme);
     }
     return value;
   }
-  switch ((type as GraphQLNamedType).name) {
+  const name = (type as GraphQLNamedType).name;
+  if (extreme && random.chance(0.5)) return extremeScalar(name, random);
+  switch (name) {
     case 'ID':
       return slugLike(random);
     case 'Int':
@@ -131,6 +140,31 @@ export function inputValue(type: GraphQLInputType, random: Random, depth: number
       return { a: random.int(9), b: [random.pick(STRINGS)] };
     default:
       return random.pick(STRINGS);
+  }
+}
+
+/** A value of the scalar's type at an edge: what validation lets through to the commands. */
+function extremeScalar(name: string, random: Random): unknown {
+  switch (name) {
+    case 'Int':
+      return random.pick([2 ** 31 - 1, -(2 ** 31), 0, -1, 1001, 10_001]);
+    case 'Float':
+      return random.pick([1.7976931348623157e308, -1.7976931348623157e308, 5e-324, -0]);
+    case 'Boolean':
+      return random.chance(0.5);
+    case 'DateTime':
+      return random.pick(['1970-01-01T00:00:00.000Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2038-01-19T03:14:08Z', '1969-12-31T23:59:59.999Z']);
+    case 'JSON':
+    case 'JSONObject':
+      return random.pick<unknown>([
+        JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 1}}}'),
+        { $eval: 'x', $let: { a: { $json: 1 } } },
+        { big: 'x'.repeat(300_000) },
+        Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])),
+        nested(200, random.chance(0.5)),
+      ]);
+    default:
+      return random.pick(['x'.repeat(random.pick([255, 256, 1000, 70_000])), ...NASTY_STRINGS, '*'.repeat(40), 'a'.repeat(22), ' ', 'assume:**', 'a\nb']);
   }
 }
 

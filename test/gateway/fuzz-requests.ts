@@ -14,6 +14,8 @@ export interface WsCase {
   /** The subprotocols the client offers; graphql-ws needs `graphql-transport-ws`. */
   protocols: string[];
   frames: (string | Buffer)[];
+  /** Send the first frame (connection_init) alone and the rest once acknowledged, as clients must. */
+  awaitAck: boolean;
 }
 
 const PATH = '/graphql';
@@ -31,8 +33,14 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-/** Authorization values, from valid to absurd; `root` is `root:<token>`. */
+/**
+ * Authorization values, from valid to absurd; `root` is `root:<token>`. Mostly valid, so most
+ * requests get past authentication to validation, the commands and the database.
+ */
 function authorization(random: Random, root: string): string | undefined {
+  const roll = random.next();
+  if (roll < 0.55) return `Bearer ${root}`;
+  if (roll < 0.7) return undefined;
   return random.pick([
     undefined,
     `Bearer ${root}`,
@@ -72,10 +80,11 @@ const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 /** A POST of a valid operation with its text and/or variables broken. */
 function brokenOperation(schema: GraphQLSchema, random: Random, root: string): HttpCase {
-  const op = validOperation(schema, random, random.pick(['query', 'query', 'mutation', 'mutation', 'subscription']));
+  // 0: broken text; 1: broken variables; 2: both; 3: valid, with edge values of the right types.
   const how = random.int(4);
-  const query = how === 1 ? op.query : breakQuery(op.query, random);
-  const variables = how === 0 ? op.variables : breakVariables(op.variables, random);
+  const op = validOperation(schema, random, random.pick(['query', 'query', 'mutation', 'mutation', 'subscription']), how === 3);
+  const query = how === 1 || how === 3 ? op.query : breakQuery(op.query, random);
+  const variables = how === 0 || how === 3 ? op.variables : breakVariables(op.variables, random);
   const body: Record<string, unknown> = { query, variables };
   if (random.chance(0.2)) body.operationName = random.pick(['Op', 'Nope', '', 5, null, ['Op'], { a: 1 }]);
   return { label: `operation ${how}: ${query.slice(0, 200)}`, bytes: request('POST', PATH, { ...JSON_TYPE, ...authHeaders(random, root) }, JSON.stringify(body)) };
@@ -223,7 +232,7 @@ export function httpCase(schema: GraphQLSchema, random: Random, root: string): H
 const WS_PROTOCOL = 'graphql-transport-ws';
 
 function init(random: Random, root: string): string {
-  const payload = random.pick<unknown>([
+  const payload = random.chance(0.6) ? { authorization: `Bearer ${root}` } : random.pick<unknown>([
     undefined,
     {},
     { authorization: `Bearer ${root}` },
@@ -240,59 +249,68 @@ function init(random: Random, root: string): string {
 }
 
 function subscribe(id: unknown, schema: GraphQLSchema, random: Random): string {
-  const op = validOperation(schema, random, random.pick(['query', 'subscription', 'subscription', 'mutation']));
-  const broken = random.int(3);
-  const query = broken === 1 ? op.query : breakQuery(op.query, random);
-  const variables = broken === 0 ? op.variables : breakVariables(op.variables, random);
+  // As over HTTP: 0 broken text, 1 broken variables, 2 both, 3 valid with edge values.
+  const how = random.int(4);
+  const op = validOperation(schema, random, random.pick(['query', 'subscription', 'subscription', 'mutation']), how === 3);
+  const query = how === 1 || how === 3 ? op.query : breakQuery(op.query, random);
+  const variables = how === 0 || how === 3 ? op.variables : breakVariables(op.variables, random);
   return JSON.stringify({ type: 'subscribe', id, payload: { query, variables } });
 }
 
-/** One frame that a graphql-transport-ws client should not send, or may send only once. */
-function badFrame(random: Random, schema: GraphQLSchema, root: string, ids: string[]): string | Buffer {
-  const id = ids.length && random.chance(0.3) ? random.pick(ids) : `s${random.int(1000)}`;
+/** A frame the protocol allows, carrying an operation that is often broken. */
+function operationFrame(random: Random, schema: GraphQLSchema, ids: string[]): string | Buffer {
+  const id = ids.length && random.chance(0.1) ? random.pick(ids) : `s${random.int(1000)}`;
   ids.push(id);
-  switch (random.int(20)) {
+  const roll = random.int(20);
+  if (roll < 11) return subscribe(id, schema, random);
+  if (roll < 13) return Buffer.from(subscribe(id, schema, random));
+  if (roll < 15) return JSON.stringify({ type: 'complete', id: random.pick([id, 'unknown', '']) });
+  if (roll < 17) {
+    return JSON.stringify({ type: 'subscribe', id, payload: { query: `subscription { taskLog(taskId: ${literal(wrongValue(random))}, runId: ${literal(wrongValue(random))}) { lines } }` } });
+  }
+  if (roll < 18) return `{"type": "subscribe", "id": "${id}", "payload": {"query": "{ currentScopes }", "variables": ${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+  if (roll < 19) return JSON.stringify({ type: 'subscribe', id, payload: { query: `{ currentScopes ${'#'.repeat(100_000)} }` } });
+  return JSON.stringify({ type: random.pick(['ping', 'pong']), payload: random.pick([undefined, {}, { a: [1] }]) });
+}
+
+/** A frame graphql-transport-ws forbids (the server closes the socket), or may be sent only once. */
+function forbiddenFrame(random: Random, root: string, ids: string[]): string | Buffer {
+  const id = ids.length && random.chance(0.5) ? random.pick(ids) : `s${random.int(1000)}`;
+  switch (random.int(11)) {
     case 0:
-    case 1:
-    case 2:
-    case 3:
-      return subscribe(id, schema, random);
-    case 4:
-      return JSON.stringify({ type: 'complete', id: random.pick([id, 'unknown', '', 5, null]) });
-    case 5:
       return JSON.stringify({ type: random.pick(['nope', 'next', 'error', 'connection_ack', 'start', 'stop', 'connection_terminate', '', 5, null]), id, payload: {} });
-    case 6:
+    case 1:
       return random.pick(['not json', '{', '', 'null', '[]', '42', '"subscribe"', '{"type": {}}']);
-    case 7:
+    case 2:
       return Buffer.from(Array.from({ length: 1 + random.int(200) }, () => random.int(256)));
-    case 8:
-      return Buffer.from(subscribe(id, schema, random));
-    case 9:
+    case 3:
       return JSON.stringify({ type: 'subscribe', id: random.pick([5, null, {}, ['a'], '', 'x'.repeat(10_000)]), payload: { query: '{ currentScopes }' } });
-    case 10:
+    case 4:
       return JSON.stringify({ type: 'subscribe', id, payload: random.pick([null, 'x', [], { query: 5 }, { query: '{ currentScopes }', variables: 'x' }, { query: '{ currentScopes }', extensions: 5 }, { query: '{ currentScopes }', operationName: 5 }]) });
-    case 11:
-      return JSON.stringify({ type: 'subscribe', id, payload: { query: `{ currentScopes ${'#'.repeat(random.pick([1000, 9_000_000]))} }` } });
-    case 12:
+    case 5:
+      return JSON.stringify({ type: 'subscribe', id, payload: { query: `{ currentScopes ${'#'.repeat(9_000_000)} }` } });
+    case 6:
       return init(random, root);
-    case 13:
-      return JSON.stringify({ type: random.pick(['ping', 'pong']), payload: random.pick([undefined, {}, 'x', 5, [1]]) });
-    case 14:
-      return JSON.stringify({ type: 'subscribe', id, payload: { query: `subscription { taskLog(taskId: ${literal(wrongValue(random))}, runId: ${literal(wrongValue(random))}) { lines } }` } });
-    case 15:
-      return `{"type": "subscribe", "id": "${id}", "payload": {"query": "{ currentScopes }", "variables": ${'['.repeat(5000)}${']'.repeat(5000)}}}`;
-    case 16:
-      return '\u0000\ud800\uffff';
+    case 7:
+      return JSON.stringify({ type: random.pick(['ping', 'pong']), payload: random.pick(['x', 5, [1]]) });
+    case 8:
+      return JSON.stringify({ type: 'subscribe', id, payload: { query: 'subscription { roleChanged { roleId } }' } });
+    case 9:
+      return JSON.stringify({ type: 'complete', id: random.pick([5, null, undefined]) });
     default:
-      return subscribe(id, schema, random);
+      return '\u0000\ud800\uffff';
   }
 }
 
 export function wsCase(schema: GraphQLSchema, random: Random, root: string): WsCase {
   const protocols = random.chance(0.93) ? [WS_PROTOCOL] : random.pick([[], ['graphql-ws'], ['nope', WS_PROTOCOL], ['x']]);
   const frames: (string | Buffer)[] = [];
-  if (random.chance(0.8)) frames.push(init(random, root));
+  const initialized = random.chance(0.9);
+  if (initialized) frames.push(init(random, root));
   const ids: string[] = [];
-  for (let i = 0, n = 1 + random.int(4); i < n; i++) frames.push(badFrame(random, schema, root, ids));
-  return { label: `ws ${protocols.join(',') || '(no protocol)'}: ${frames.map((f) => (Buffer.isBuffer(f) ? `<binary ${f.length}>` : f.slice(0, 120))).join(' | ')}`, protocols, frames };
+  for (let i = 0, n = 1 + random.int(4); i < n; i++) frames.push(operationFrame(random, schema, ids));
+  // Mostly last: the server closes the socket on it, and what follows is never read.
+  if (random.chance(0.4)) frames.splice(random.chance(0.75) ? frames.length : random.int(frames.length + 1), 0, forbiddenFrame(random, root, ids));
+  const awaitAck = initialized && random.chance(0.85);
+  return { awaitAck, label: `ws ${protocols.join(',') || '(no protocol)'}${awaitAck ? '' : ' (not waiting for the ack)'}: ${frames.map((f) => (Buffer.isBuffer(f) ? `<binary ${f.length}>` : f.slice(0, 120))).join(' | ')}`, protocols, frames };
 }

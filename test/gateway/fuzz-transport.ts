@@ -101,7 +101,7 @@ export interface WsAnswer {
 }
 
 /**
- * Opens a socket, sends the frames, then a ping: the session is over when the server closed the
+ * Opens a socket, sends the frames (after the connection_ack if the case says so), then a ping: the session is over when the server closed the
  * socket, or once the pong came back and then nothing more for `idleMs` (results of operations
  * may follow the pong).
  */
@@ -144,14 +144,21 @@ export function sendWs(url: string, c: WsCase, ms: number, idleMs = 30): Promise
         return;
       }
       answer.messages.push(message);
+      if (message?.type === 'connection_ack' && c.awaitAck) sendRest();
       if (idle || (message?.type === 'pong' && message?.payload?.fuzz === 'end')) {
         clearTimeout(idle);
         idle = setTimeout(() => finish(), idleMs);
       }
     });
-    socket.on('open', () => {
-      for (const frame of c.frames) socket.send(frame, { binary: Buffer.isBuffer(frame) });
+    let sent = c.awaitAck ? 1 : 0;
+    const sendRest = () => {
+      for (const frame of c.frames.slice(sent)) socket.send(frame, { binary: Buffer.isBuffer(frame) });
+      sent = c.frames.length;
       socket.send(JSON.stringify({ type: 'ping', payload: { fuzz: 'end' } }));
+    };
+    socket.on('open', () => {
+      if (c.awaitAck) socket.send(c.frames[0]);
+      else sendRest();
     });
   });
 }

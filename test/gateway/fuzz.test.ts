@@ -84,7 +84,24 @@ interface Failure {
 }
 
 /** Runs `count` cases of one round, PARALLEL at a time; returns what went wrong. */
-async function runRound(child: GatewayChild, seed: number, count: number): Promise<{ failures: Failure[]; http: number; ws: number }> {
+/** How the answers came out: HTTP by first error code (or `data`), WebSocket by how it ended. */
+function outcome(answer: HttpAnswer | WsAnswer): string {
+  if ('status' in answer) {
+    try {
+      const body = JSON.parse(answer.body);
+      return `http ${body.errors?.[0]?.extensions?.code ?? 'data'}`;
+    } catch {
+      return `http ${answer.status}`;
+    }
+  }
+  return answer.closed ? `ws closed ${answer.closed.code}` : answer.noSubprotocol ? 'ws no subprotocol' : 'ws open';
+}
+
+async function runRound(
+  child: GatewayChild,
+  seed: number,
+  count: number,
+): Promise<{ failures: Failure[]; http: number; ws: number; outcomes: Map<string, number> }> {
   const schema = loadSchema();
   const random = new Random(seed);
   const root = `root:${ROOT_TOKEN}`;
@@ -92,13 +109,16 @@ async function runRound(child: GatewayChild, seed: number, count: number): Promi
     random.chance(WS_SHARE) ? { ...wsCase(schema, random, root), ws: true as const } : httpCase(schema, random, root),
   );
   const failures: Failure[] = [];
+  const outcomes = new Map<string, number>();
   let next = 0;
   const wsUrl = `ws://127.0.0.1:${child.port}/graphql`;
   const lane = async () => {
     while (next < cases.length) {
       const c = cases[next++];
       try {
-        const problem = 'ws' in c ? wsProblem(c, await sendWs(wsUrl, c, HANG_MS)) : httpProblem(await sendHttp(child.port, c, HANG_MS));
+        const answer = 'ws' in c ? await sendWs(wsUrl, c, HANG_MS) : await sendHttp(child.port, c, HANG_MS);
+        outcomes.set(outcome(answer), (outcomes.get(outcome(answer)) ?? 0) + 1);
+        const problem = 'ws' in c ? wsProblem(c, answer as WsAnswer) : httpProblem(answer as HttpAnswer);
         if (problem) failures.push({ label: c.label, problem });
       } catch (error) {
         failures.push({ label: c.label, problem: (error as Error).message });
@@ -106,7 +126,7 @@ async function runRound(child: GatewayChild, seed: number, count: number): Promi
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, lane));
-  return { failures, http: cases.filter((c) => !('ws' in c)).length, ws: cases.filter((c) => 'ws' in c).length };
+  return { failures, http: cases.filter((c) => !('ws' in c)).length, ws: cases.filter((c) => 'ws' in c).length, outcomes };
 }
 
 /** Failures grouped by problem (ids and numbers blurred), each with its count and one case. */
@@ -158,7 +178,11 @@ describe.each(databaseKinds)('the gateway process under fuzzed input on %s', (ki
     const afterSecond = rssMegabytes(child.process.pid!);
     console.log(
       `fuzz on ${kind}: ${2 * first.http} HTTP requests and ${2 * first.ws} WebSocket sessions in ${Date.now() - started} ms; ` +
-        `RSS ${afterFirst.toFixed(0)} MB after round one, ${afterSecond.toFixed(0)} MB after round two`,
+        `RSS ${afterFirst.toFixed(0)} MB after round one, ${afterSecond.toFixed(0)} MB after round two; answers of a round: ` +
+        [...first.outcomes.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .map(([what, n]) => `${what} ${n}`)
+          .join(', '),
     );
 
     expect(child.process.exitCode, 'the gateway exited').toBeNull();
