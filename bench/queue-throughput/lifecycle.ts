@@ -9,6 +9,8 @@
  * statements that took the gateway's database time; BENCH_SKIP_BASELINE=1 runs the gateway only
  * (for a CPU profile: node --cpu-prof --import tsx bench/queue-throughput/lifecycle.ts).
  * BENCH_EXPERIMENT tries proposed fixes on the bench's own database (see bench/support/experiments.ts).
+ * Besides tasks/s it prints CPU per task (this process, and the local database server's): on a
+ * shared machine throughput follows the load of others, CPU per task much less.
  */
 import { describeSetup, innodbDeadlocks, sizeFromEnv } from '../support/env';
 import { startBenchGateway } from '../support/gateway';
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
   const g = gateway.result;
   if (process.env.BENCH_SKIP_BASELINE === '1') {
     console.table({ 'gateway: createTaskGraph': latencyRow(g.createMs), 'gateway: claimWork': latencyRow(g.claimMs), 'gateway: reportCompleted': latencyRow(g.reportMs) });
+    console.table({ gateway: cpuColumns(g, sizes.tasks) });
     const problems = check('gateway', sizes.tasks, g, gateway.states, gateway.runs);
     console.log(`gateway: InnoDB deadlocks during the run ${gateway.deadlocks}; requests retried after an internal error: ${gateway.retries}`);
     console.log(`queue throughput (gateway only), ${sizes.tasks.toLocaleString('en-US')} tasks: ${perSecond(sizes.tasks, g.elapsedMs)}; ${problems.length ? `CHECK FAILED: ${problems.join('; ')}` : 'every task completed exactly once'}`);
@@ -101,8 +104,8 @@ async function main(): Promise<void> {
   const gRate = (sizes.tasks * 1000) / g.elapsedMs;
   const bRate = (sizes.tasks * 1000) / b.elapsedMs;
   console.table({
-    gateway: { total: ms(g.elapsedMs), 'all created at': ms(g.createdMs), throughput: perSecond(sizes.tasks, g.elapsedMs), 'empty claims': g.emptyClaims },
-    'SQL baseline': { total: ms(b.elapsedMs), 'all created at': ms(b.createdMs), throughput: perSecond(sizes.tasks, b.elapsedMs), 'empty claims': b.emptyClaims },
+    gateway: { total: ms(g.elapsedMs), 'all created at': ms(g.createdMs), throughput: perSecond(sizes.tasks, g.elapsedMs), 'empty claims': g.emptyClaims, ...cpuColumns(g, sizes.tasks) },
+    'SQL baseline': { total: ms(b.elapsedMs), 'all created at': ms(b.createdMs), throughput: perSecond(sizes.tasks, b.elapsedMs), 'empty claims': b.emptyClaims, ...cpuColumns(b, sizes.tasks) },
   });
 
   const problems = [
@@ -119,6 +122,15 @@ async function main(): Promise<void> {
       (problems.length ? `CHECK FAILED: ${problems.join('; ')}` : 'every task completed exactly once'),
   );
   if (problems.length) process.exitCode = 1;
+}
+
+/**
+ * CPU per task, which load from others on the machine hardly moves (throughput it does): this
+ * process's (the gateway or the baseline, with the bench's clients) and the database server's.
+ */
+function cpuColumns(r: LifecycleResult, tasks: number): Record<string, string> {
+  const perTask = (cpuMs: number) => `${((cpuMs * 1000) / tasks).toFixed(0)} µs`;
+  return { 'CPU/task (process)': perTask(r.cpuMs), ...(r.databaseCpuMs !== undefined ? { 'CPU/task (database)': perTask(r.databaseCpuMs) } : {}) };
 }
 
 /** Every task completed, with exactly one run, claimed by exactly one worker. */

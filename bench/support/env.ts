@@ -1,4 +1,6 @@
 // What every benchmark reads from the environment, and the setup line it prints with its figures.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { describeExperiments } from './experiments';
@@ -45,4 +47,23 @@ export async function innodbDeadlocks(): Promise<number> {
   } finally {
     await conn.end();
   }
+}
+
+/**
+ * CPU time (ms) the local MariaDB/MySQL server has used so far, from /proc; undefined when the
+ * server is not a process on this machine. Read before and after a run: unlike throughput, CPU
+ * per task hardly moves when other work shares the machine.
+ */
+export function databaseCpuMs(): number | undefined {
+  for (const name of ['mariadbd', 'mysqld']) {
+    let pids: string[];
+    try {
+      pids = execFileSync('pidof', [name], { encoding: 'utf8' }).trim().split(/\s+/);
+    } catch {
+      continue; // not running under this name
+    }
+    const fields = fs.readFileSync(`/proc/${pids[0]}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
 // batches in parallel while `workers` each claim up to `claim` tasks at a time and report them
 // with `reporters` reports in flight per worker.
 import slugid from 'slugid';
+import { databaseCpuMs } from './env';
 
 export interface LifecycleSizes {
   tasks: number;
@@ -33,6 +34,10 @@ export interface LifecycleDriver {
 
 export interface LifecycleResult {
   elapsedMs: number;
+  /** CPU time of this process (user + system) during the run: the gateway or baseline and the bench's own clients. */
+  cpuMs: number;
+  /** CPU time of the local database server during the run, when it is a process on this machine. */
+  databaseCpuMs?: number;
   /** When the last batch was created, from the start. */
   createdMs: number;
   createMs: number[];
@@ -49,7 +54,7 @@ export async function runLifecycle(driver: LifecycleDriver, sizes: LifecycleSize
     const size = Math.min(sizes.batch, sizes.tasks - done);
     batches.push({ taskGroupId: slugid.v4(), taskIds: Array.from({ length: size }, () => slugid.v4()) });
   }
-  const result: LifecycleResult = { elapsedMs: 0, createdMs: 0, createMs: [], claimMs: [], reportMs: [], emptyClaims: 0, claimedTwice: 0, completed: 0 };
+  const result: LifecycleResult = { elapsedMs: 0, cpuMs: 0, createdMs: 0, createMs: [], claimMs: [], reportMs: [], emptyClaims: 0, claimedTwice: 0, completed: 0 };
   const claimed = new Set<string>();
   const stop = new AbortController();
   let failure: unknown;
@@ -58,6 +63,8 @@ export async function runLifecycle(driver: LifecycleDriver, sizes: LifecycleSize
     stop.abort();
   };
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const databaseBefore = databaseCpuMs();
 
   let nextBatch = 0;
   const creators = Array.from({ length: sizes.creators }, async () => {
@@ -101,6 +108,10 @@ export async function runLifecycle(driver: LifecycleDriver, sizes: LifecycleSize
       );
       if (result.completed >= sizes.tasks) {
         result.elapsedMs = performance.now() - started;
+        const cpu = process.cpuUsage(cpuBefore);
+        result.cpuMs = (cpu.user + cpu.system) / 1000;
+        const databaseAfter = databaseCpuMs();
+        if (databaseBefore !== undefined && databaseAfter !== undefined) result.databaseCpuMs = databaseAfter - databaseBefore;
         stop.abort(); // wakes the workers still long-polling on the now empty queue
       }
     }
