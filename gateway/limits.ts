@@ -11,12 +11,20 @@ import {
   OperationDefinitionNode,
   SelectionSetNode,
   valueFromASTUntyped,
+  visit,
 } from 'graphql';
 import type { GraphqlLimits } from '../entities/config';
 import { DEFAULT_PAGE } from '../entities/pagination';
 
 /** Bounds parsing work before validation runs (validating an alias bomb is quadratic). */
 export const MAX_TOKENS = 10_000;
+
+/**
+ * How deep argument values and variables may nest (lists and objects). type-graphql converts
+ * arguments recursively: a JSON payload of 20,000 nested arrays overflowed the stack, an internal
+ * error. Real payloads nest a few levels; literals in the text are bounded by parsing as well.
+ */
+export const MAX_VALUE_DEPTH = 100;
 
 export interface OperationMeasure {
   depth: number;
@@ -107,13 +115,48 @@ function isConnection(field: FieldNode): boolean {
   );
 }
 
-/** Throws TOO_COMPLEX when over a limit; otherwise returns the measure for `extensions.cost`. */
+/** Lists and objects inside one another in a JSON value: `1` is 0, `[1]` 1, `{a: [1]}` 2. */
+export function valueDepth(value: unknown, stopAbove = Infinity): number {
+  let max = 0;
+  // A stack, not recursion: the value may be deeper than the call stack.
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > max && (max = depth + 1) > stopAbove) return max;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+/** The deepest list or object literal in the document's arguments (graphql's visit does not recurse). */
+function literalDepth(document: DocumentNode): number {
+  let depth = 0;
+  let max = 0;
+  const enter = () => void (max = Math.max(max, ++depth));
+  const leave = () => void depth--;
+  visit(document, { ListValue: { enter, leave }, ObjectValue: { enter, leave } });
+  return max;
+}
+
+/**
+ * Throws BAD_USER_INPUT for values nested too deep, TOO_COMPLEX when over the depth or cost
+ * limit; otherwise returns the measure for `extensions.cost`.
+ */
 export function enforceLimits(
   limits: GraphqlLimits,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): OperationMeasure {
+  const variablesDepth = valueDepth(variables ?? {}, MAX_VALUE_DEPTH + 1) - 1;
+  const problem =
+    variablesDepth > MAX_VALUE_DEPTH ? 'a variable nests' : literalDepth(document) > MAX_VALUE_DEPTH ? 'an argument nests' : undefined;
+  if (problem) {
+    throw new GraphQLError(`${problem} lists and objects more than ${MAX_VALUE_DEPTH} levels deep, the limit`, {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
+  }
   const measure = measureOperation(document, operationName, variables);
   if (measure.depth > limits.maxDepth) {
     throw tooComplex(`the operation is ${measure.depth} levels deep; the limit is ${limits.maxDepth}`, measure, limits);

@@ -324,6 +324,21 @@ describe.each(databaseKinds)('bad input over HTTP on %s', (kind) => {
     expect(body.errors[0].message).toContain(message);
   });
 
+  it('refuses a JSON argument nested 20,000 levels deep with 400 BAD_USER_INPUT, not a stack overflow', async () => {
+    // Built as text: JSON.stringify of such a value would itself overflow this process's stack.
+    const payload = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const query = JSON.stringify('mutation ($p: JSON) { triggerHook(hookGroupId: "g", hookId: "h", payload: $p) { taskId } }');
+    const response = await send(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.root}` },
+      body: `{"query": ${query}, "variables": {"p": ${payload}}}`,
+    });
+    expect(response.status).toBe(400);
+    const error = onlyError(response);
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toContain('more than 100 levels deep');
+  });
+
   it('still answers { currentScopes } after all of the above', async () => {
     const response = await send(t.url, postJson({ query: '{ currentScopes }' }, { authorization: `Bearer ${t.root}` }));
     expect(response.status).toBe(200);

@@ -2,7 +2,7 @@ import { GraphQLError, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { GraphqlLimits } from '../../entities/config';
 import { DEFAULT_PAGE } from '../../entities/pagination';
-import { enforceLimits, measureOperation } from '../../gateway/limits';
+import { enforceLimits, MAX_VALUE_DEPTH, measureOperation, valueDepth } from '../../gateway/limits';
 
 const measure = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
   measureOperation(parse(query), operationName, variables);
@@ -165,6 +165,48 @@ describe('enforceLimits', () => {
 
   it('answers HTTP 400 for a refusal', () => {
     expect(refusal(nested(6)).extensions.http).toEqual({ status: 400 });
+  });
+
+  it('refuses a variable nested over MAX_VALUE_DEPTH levels with BAD_USER_INPUT, and accepts one at the limit', () => {
+    const query = 'mutation ($p: JSON) { triggerHook(hookGroupId: "g", hookId: "h", payload: $p) { taskId } }';
+    expect(() => enforceLimits(limits, parse(query), undefined, { p: nestedArrays(MAX_VALUE_DEPTH) })).not.toThrow();
+    for (const depth of [MAX_VALUE_DEPTH + 1, 20_000]) {
+      const error = refusal(query, { p: nestedArrays(depth) });
+      expect(error.extensions.code).toBe('BAD_USER_INPUT');
+      expect(error.message).toBe(`a variable nests lists and objects more than ${MAX_VALUE_DEPTH} levels deep, the limit`);
+    }
+  });
+
+  it('refuses an argument literal nested over MAX_VALUE_DEPTH levels', () => {
+    const literal = (depth: number) => `{ triggerHook(hookGroupId: "g", hookId: "h", payload: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}) { taskId } }`;
+    expect(() => enforceLimits(limits, parse(literal(MAX_VALUE_DEPTH)), undefined, undefined)).not.toThrow();
+    expect(refusal(literal(MAX_VALUE_DEPTH + 1)).message).toContain('an argument nests');
+  });
+});
+
+/** `[[…[1]…]]`, `depth` lists deep, built without recursion. */
+function nestedArrays(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+describe('valueDepth', () => {
+  it.each([
+    [1, 0],
+    ['x', 0],
+    [null, 0],
+    [[], 1],
+    [{}, 1],
+    [[1, [2]], 2],
+    [{ a: [{ b: 1 }] }, 3],
+    [{ a: 1, b: { c: { d: [] } } }, 4],
+  ])('counts %j as %i deep', (value, depth) => {
+    expect(valueDepth(value)).toBe(depth);
+  });
+
+  it('counts 100,000 nested lists without overflowing the stack', () => {
+    expect(valueDepth(nestedArrays(100_000))).toBe(100_000);
   });
 });
 
