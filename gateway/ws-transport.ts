@@ -53,7 +53,14 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
         send(data) {
           if (socket.readyState !== socket.OPEN) return;
           if (socket.bufferedAmount < HIGH_WATER_BYTES) return socket.send(data);
-          return new Promise<void>((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
+          // A write fails only when the connection is gone (EPIPE, ECONNRESET): the client left,
+          // no error of ours. The socket's close ends its subscriptions.
+          return new Promise<void>((resolve) =>
+            socket.send(data, (error) => {
+              if (error) socket.terminate();
+              resolve();
+            }),
+          );
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage(handle) {

@@ -1,5 +1,6 @@
 // graphql-ws on the gateway's own port and path: the same credentials, limits and error codes
 // as HTTP, and subscriptions fed by the core's events.
+import { getIntrospectionQuery } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -205,6 +206,29 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     const [code, reason] = await closed;
     expect(code).toBe(4400);
     expect(reason).toContain(type);
+  });
+
+  it('takes a client that leaves while its answers are backed up for gone, not for an internal error', async () => {
+    const logged = vi.spyOn(t.core.log, 'error');
+    try {
+      const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('open', resolve));
+      const acked = new Promise((resolve) => socket.once('message', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await acked;
+      // The client stops reading: the full introspection answers (hundreds of KB each) fill the
+      // socket buffers, so the server's writes wait; then the client goes away under them.
+      (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      const query = getIntrospectionQuery({ descriptions: true });
+      for (let i = 0; i < 40; i++) socket.send(JSON.stringify({ type: 'subscribe', id: `q${i}`, payload: { query } }));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      socket.terminate();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it('closes every socket with 1001 when the gateway shuts down', async () => {
