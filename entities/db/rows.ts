@@ -62,3 +62,18 @@ export async function execute(tx: EntityManager, sql: string, params: unknown[])
   const result = (await tx.queryRunner.query(sql, params, true)) as { affected?: number };
   return result.affected ?? 0;
 }
+
+/**
+ * One multi-row INSERT of whole entity rows, values converted as TypeORM would, in the text its
+ * insert() renders. Its query builder spent ~150 µs per row building a 500-row INSERT of tasks.
+ */
+export async function insertRows<T extends ObjectLiteral>(tx: EntityManager, entity: EntityTarget<T>, rows: T[]): Promise<void> {
+  if (!rows.length) return;
+  const metadata = tx.connection.getMetadata(entity);
+  const { columns } = shape(tx, entity as EntityTarget<ObjectLiteral>, metadata.tableName);
+  const driver = tx.connection.driver;
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  const params: unknown[] = [];
+  for (const object of rows) for (const column of columns) params.push(driver.preparePersistentValue(object[column.propertyName] ?? null, column));
+  await tx.query(`INSERT INTO \`${metadata.tableName}\`(${columns.map((c) => `\`${c.databaseName}\``).join(', ')}) VALUES ${Array(rows.length).fill(row).join(', ')}`, params);
+}

@@ -5,7 +5,7 @@
 // SQL baseline issues, so keep the two in step.
 import { EntityManager, In } from 'typeorm';
 import { timeParam } from '../db/columns';
-import { hydrate, execute, selectColumns } from '../db/rows';
+import { execute, hydrate, insertRows, selectColumns } from '../db/rows';
 import { forUpdate } from '../db/transaction';
 import { RequestConflict, ResourceNotFound } from '../errors';
 import type { QueueChanges } from './events';
@@ -94,7 +94,7 @@ export function newRun(taskId: string, runId: number, state: string, reasonCreat
 /** First runs (pending, `scheduled`) of tasks about to become pending, in one multi-row INSERT per 500. */
 export async function insertFirstRuns(tx: EntityManager, taskIds: string[], now: Date): Promise<TaskRun[]> {
   const runs = taskIds.map((taskId) => newRun(taskId, 0, 'pending', 'scheduled', now));
-  for (let i = 0; i < runs.length; i += 500) await tx.getRepository(TaskRun).insert(runs.slice(i, i + 500));
+  for (let i = 0; i < runs.length; i += 500) await insertRows(tx, TaskRun, runs.slice(i, i + 500));
   return runs;
 }
 
@@ -193,6 +193,9 @@ async function releaseDependents(tx: EntityManager, task: Task, state: string, n
   );
   const satisfied = rows.filter((row) => satisfiesRequirement(row.requires, state)).map((row) => row.dependent_task_id);
   if (!satisfied.length) return;
+  // Two dependencies of one task resolving at once take turns on the dependent: the second then
+  // sees the first's mark. Otherwise each sees the other's row unmarked and neither schedules it.
+  await lockTasks(tx, satisfied);
   const deps = tx.getRepository(TaskDependency);
   for (let i = 0; i < satisfied.length; i += 1000) {
     await deps.update({ requiredTaskId: task.taskId, dependentTaskId: In(satisfied.slice(i, i + 1000)) }, { satisfied: true });
@@ -204,13 +207,11 @@ async function releaseDependents(tx: EntityManager, task: Task, state: string, n
 export async function scheduleReady(tx: EntityManager, taskIds: string[], now: Date, changes: QueueChanges): Promise<void> {
   for (let i = 0; i < taskIds.length; i += 1000) {
     const chunk = taskIds.slice(i, i + 1000);
-    const waiting = await tx
-      .getRepository(TaskDependency)
-      .createQueryBuilder('d')
-      .select('d.dependent_task_id', 'id')
-      .where('d.dependent_task_id IN (:...chunk) AND d.satisfied = :no', { chunk, no: false })
-      .groupBy('d.dependent_task_id')
-      .getRawMany<{ id: string }>();
+    // A locking read: it sees marks committed since this transaction's snapshot was taken.
+    const waiting: { id: string }[] = await tx.query(
+      `SELECT DISTINCT \`dependent_task_id\` AS \`id\` FROM \`task_dependencies\` WHERE \`dependent_task_id\` IN (${chunk.map(() => '?').join(', ')}) AND \`satisfied\` = 0${isMysql(tx) ? ' LOCK IN SHARE MODE' : ''}`,
+      chunk,
+    );
     const blocked = new Set(waiting.map((w) => w.id));
     const ready = chunk.filter((id) => !blocked.has(id));
     if (!ready.length) continue;
@@ -218,6 +219,20 @@ export async function scheduleReady(tx: EntityManager, taskIds: string[], now: D
     // Past their deadline: the deadline job resolves them.
     await scheduleTasks(tx, tasks.filter((task) => task.deadline.getTime() > now.getTime()), now, changes);
   }
+}
+
+/** Locks tasks' rows, in key order (so two transactions cannot deadlock on them); MySQL only, as forUpdate. */
+async function lockTasks(tx: EntityManager, taskIds: string[]): Promise<void> {
+  if (!isMysql(tx)) return;
+  const sorted = [...taskIds].sort();
+  for (let i = 0; i < sorted.length; i += 1000) {
+    const chunk = sorted.slice(i, i + 1000);
+    await tx.query(`SELECT \`task_id\` FROM \`tasks\` WHERE \`task_id\` IN (${chunk.map(() => '?').join(', ')}) ORDER BY \`task_id\` FOR UPDATE`, chunk);
+  }
+}
+
+function isMysql(tx: EntityManager): boolean {
+  return tx.connection.options.type === 'mysql';
 }
 
 /** Records a "group resolved" event when no task of the group is left unresolved. */

@@ -1,7 +1,8 @@
 // createTask and createTaskGraph. A graph is many tasks in one transaction: all or none. Both are
 // idempotent per task: the same taskId with an identical definition answers with the existing
 // task; a different definition is a conflict.
-import { EntityManager, In, type QueryDeepPartialEntity } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
+import { insertRows } from '../../db/rows';
 import { inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
@@ -97,8 +98,7 @@ async function insertTasks(tx: EntityManager, definitions: Map<string, TaskDefin
   // the rows just inserted.
   const unsatisfied = new Set(deps.filter((d) => !d.satisfied).map((d) => d.dependentTaskId));
   const rows = fresh.map((id) => taskRow(id, definitions.get(id)!, unsatisfied.has(id) ? undefined : now));
-  // JSON columns defeat TypeORM's deep-partial typing; the rows are whole Task objects.
-  for (let i = 0; i < rows.length; i += CHUNK) await tx.getRepository(Task).insert(rows.slice(i, i + CHUNK) as QueryDeepPartialEntity<Task>[]);
+  for (let i = 0; i < rows.length; i += CHUNK) await insertRows(tx, Task, rows.slice(i, i + CHUNK));
   for (let i = 0; i < deps.length; i += CHUNK) await tx.getRepository(TaskDependency).insert(deps.slice(i, i + CHUNK));
   const ready = rows.filter((row) => row.state === 'pending');
   const runs = new Map((await insertFirstRuns(tx, ready.map((row) => row.taskId), now)).map((run) => [run.taskId, run]));
