@@ -11,8 +11,8 @@ import { LineSplitter, Masker } from './lines';
  * At most one append in flight, and at most one started per this interval: lines after a quiet
  * spell go at once; a busy task's lines are batched, up to ten times a second. The interval is
  * the floor of the line latency subscribers see, and each batch costs the gateway one message per
- * subscriber (~50 µs of CPU each, bench/log-fanout): at 100 ms, 1,000 subscribers of a chatty
- * task see p50 100 ms / p99 170 ms at half a core. A gateway that falls behind merges each
+ * subscriber (~20 µs of CPU each, mostly the socket write, bench/log-fanout): at 100 ms, 1,000
+ * subscribers of a chatty task see p50 95 ms at a fifth of a core. A gateway that falls behind merges each
  * subscriber's pending batches, so a longer interval would buy nothing there but latency.
  */
 export const SEND_INTERVAL_MS = 100;
