@@ -4,6 +4,9 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { openCore, type Core } from './core';
 import { DomainError } from './errors';
 
+/** Longer than a claimWork long poll (20 s), which a graceful stop lets finish. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 export async function startProcess(name: string, run: (core: Core) => Promise<() => Promise<void>>): Promise<void> {
   let config: Config;
   try {
@@ -28,6 +31,11 @@ export async function startProcess(name: string, run: (core: Core) => Promise<()
     if (stopping) return;
     stopping = true;
     core.log.info({ signal }, 'shutting down');
+    // A stop that hangs (a peer that never answers) must not keep the process from ending.
+    setTimeout(() => {
+      core.log.error({ ms: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting now');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await stop();
       await core.close();

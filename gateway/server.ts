@@ -51,6 +51,9 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     csrfPrevention: true,
+    // The process stops Apollo itself on SIGTERM (entities/process.ts); Apollo's own handler
+    // would race it and hang the shutdown.
+    stopOnTerminationSignals: false,
     introspection: true,
     parseOptions: { maxTokens: MAX_TOKENS },
     formatError: formatError(() => requestStore.getStore()?.requestId),

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 // fail if the service is unreachable.
 const optionalSuites = [
   { env: 'TEST_MYSQL_URL', what: 'the MariaDB/MySQL runs of the integration suite', example: 'mysql://root@127.0.0.1:3306/test' },
-  { env: 'TEST_REDIS_URL', what: 'the cross-gateway Redis tests', example: 'redis://127.0.0.1:6379' },
+  { env: 'TEST_REDIS_URL', what: 'the cross-gateway Redis tests, and with TEST_MYSQL_URL the short chaos run', example: 'redis://127.0.0.1:6379' },
   { env: 'TEST_BROWSER', what: 'the portal browser suite', example: '/usr/bin/chromium' },
 ];
 

@@ -37,6 +37,21 @@ describe.each(databaseKinds)('dependencies on %s', (kind) => {
     expect(s.runs).toMatchObject([{ runId: 0, reasonCreated: 'scheduled' }]);
   });
 
+  it('schedules a dependent whose dependencies complete at the same moment (found by the chaos run)', async () => {
+    // Each completion marks its own dependency row and then looks for unmarked ones: unless the two
+    // take turns on the dependent, each sees the other's row unmarked and neither schedules it.
+    for (let round = 0; round < 15; round++) {
+      const queue = uniqueQueue();
+      const deps = [await createTask(t, { taskQueueId: queue }), await createTask(t, { taskQueueId: queue }), await createTask(t, { taskQueueId: queue })];
+      const dependent = await createTask(t, { taskQueueId: uniqueQueue(), dependencies: deps.map((d) => d.taskId) });
+      const claims = await claim(t, queue, { tasks: 3 });
+      expect(claims).toHaveLength(3);
+      const reports = await Promise.all(claims.map((c) => report(t, 'reportCompleted', c.task.taskId, c.runId, c.auth)));
+      expect(reports.map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
+      expect((await status(t, dependent.taskId)).state, `round ${round}`).toBe('pending');
+    }
+  });
+
   it('leaves an all-completed dependent of a failed task unscheduled until its deadline', async () => {
     const queue = uniqueQueue();
     const deadline = new Date(Date.now() + 1500).toISOString();
