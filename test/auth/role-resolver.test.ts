@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { RoleResolver, findRoleCycle, validateRoleDefinition, type RoleDefinition } from '../../entities/auth/role-resolver';
 import { compareScopes, normalizeScopes, satisfies } from '../../entities/auth/scopes';
+import { seededRandom } from '../support/random';
 
 type RoleTable = Record<string, string[]>;
 
@@ -266,11 +267,13 @@ describe('findRoleCycle', () => {
     expect(findRoleCycle(definitions(roles))).toEqual(expected);
   });
 
-  it('checks a 10,000-role chain in well under a second', () => {
+  it('checks a 10,000-role chain without quadratic work', () => {
     const roles = Array.from({ length: 10_000 }, (_, i) => ({ roleId: `r${i}`, scopes: [`assume:r${i + 1}`, 'X'] }));
     const started = performance.now();
     expect(findRoleCycle(roles)).toBeNull();
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Linear takes milliseconds; quadratic would take minutes. The bound is loose for a loaded
+    // machine: the speed itself is bench/auth's business.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('finds a 10,000-role ring without running out of stack', () => {
@@ -349,16 +352,6 @@ describe('RoleResolver agrees with a direct fixpoint of the rules', () => {
     return normalizeScopes([...held]);
   }
 
-  function prng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(state ^ (state >>> 15), state | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   function randomRoleSet(random: () => number): RoleDefinition[] {
     const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)];
     const word = () => Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(['a', 'b', 'c'])).join('');
@@ -378,7 +371,7 @@ describe('RoleResolver agrees with a direct fixpoint of the rules', () => {
   }
 
   it('on 1,500 random role sets and inputs', () => {
-    const random = prng(42);
+    const random = seededRandom(42);
     const inputs = ['*', 'a*', 'assume*', 'assume:*', 'assume:a', 'assume:ab', 'assume:a*', 'assume:b*', 'assume:abc', 'assume:cab*', 'assume:ba'];
     let checked = 0;
     let nonTrivial = 0;

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom } from '../support/random';
 import {
   mergeScopeSets,
   missingScopes,
@@ -25,18 +26,6 @@ const reference = require('taskcluster-lib-scopes') as TaskclusterScopes;
 
 const RUNS = 5_000;
 
-/** mulberry32: a tiny seeded PRNG, so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random scopes over a three-letter alphabet plus `*`, short enough that matches are common. */
 function generators(random: () => number) {
   const int = (n: number) => Math.floor(random() * n);
@@ -59,7 +48,7 @@ const referenceNormalize = (scopes: string[]) => reference.normalizeScopeSet([..
 
 describe('scope rules agree with taskcluster-lib-scopes on random inputs', () => {
   it(`scopeMatch agrees with patternMatch (${RUNS} pairs)`, () => {
-    const random = generators(prng(1));
+    const random = generators(seededRandom(1));
     for (let i = 0; i < RUNS; i++) {
       const [have, want] = [random.scope(), random.scope()];
       expect(scopeMatch(have, want), `seed 1, case ${i}: ${have} vs ${want}`).toBe(reference.patternMatch(have, want));
@@ -67,7 +56,7 @@ describe('scope rules agree with taskcluster-lib-scopes on random inputs', () =>
   });
 
   it(`satisfies agrees with satisfiesExpression over AllOf (${RUNS} sets)`, () => {
-    const random = generators(prng(2));
+    const random = generators(seededRandom(2));
     for (let i = 0; i < RUNS; i++) {
       const [have, want] = [random.scopeSet(), random.scopeSet()];
       expect(satisfies(have, want)).toBe(reference.satisfiesExpression(have, { AllOf: want }));
@@ -75,7 +64,7 @@ describe('scope rules agree with taskcluster-lib-scopes on random inputs', () =>
   });
 
   it(`satisfiesExpression agrees (${RUNS} expressions)`, () => {
-    const random = generators(prng(3));
+    const random = generators(seededRandom(3));
     for (let i = 0; i < RUNS; i++) {
       const [have, expr] = [random.scopeSet(), random.expression(3)];
       expect(satisfiesExpression(have, expr)).toBe(reference.satisfiesExpression(have, expr));
@@ -83,7 +72,7 @@ describe('scope rules agree with taskcluster-lib-scopes on random inputs', () =>
   });
 
   it(`missingScopes agrees with removeGivenScopes (${RUNS} expressions)`, () => {
-    const random = generators(prng(4));
+    const random = generators(seededRandom(4));
     for (let i = 0; i < RUNS; i++) {
       const [have, expr] = [random.scopeSet(), random.expression(3)];
       expect(missingScopes(have, expr) ?? null).toEqual(reference.removeGivenScopes(have, expr));
@@ -91,7 +80,7 @@ describe('scope rules agree with taskcluster-lib-scopes on random inputs', () =>
   });
 
   it(`normalizeScopes agrees with sort + normalizeScopeSet (${RUNS} sets)`, () => {
-    const random = generators(prng(5));
+    const random = generators(seededRandom(5));
     for (let i = 0; i < RUNS; i++) {
       const scopes = [...random.scopeSet(), ...random.scopeSet()];
       expect(normalizeScopes(scopes)).toEqual(referenceNormalize(scopes));
@@ -99,7 +88,7 @@ describe('scope rules agree with taskcluster-lib-scopes on random inputs', () =>
   });
 
   it(`mergeScopeSets agrees on normalized sets (${RUNS} pairs)`, () => {
-    const random = generators(prng(6));
+    const random = generators(seededRandom(6));
     for (let i = 0; i < RUNS; i++) {
       const a = referenceNormalize(random.scopeSet());
       const b = referenceNormalize(random.scopeSet());
@@ -108,7 +97,7 @@ describe('scope rules agree with taskcluster-lib-scopes on random inputs', () =>
   });
 
   it('the generator actually produces matches and misses', () => {
-    const random = generators(prng(7));
+    const random = generators(seededRandom(7));
     let matches = 0;
     for (let i = 0; i < RUNS; i++) if (scopeMatch(random.scope(), random.scope())) matches++;
     expect(matches).toBeGreaterThan(RUNS * 0.1);

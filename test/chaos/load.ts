@@ -169,18 +169,6 @@ export async function stopHook(options: LoadOptions): Promise<void> {
   }, options.root);
 }
 
-/** A deterministic random source (mulberry32), so a run can be repeated from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomSecret(): string {
   return `chaos-secret-${crypto.randomBytes(12).toString('hex')}`;
 }

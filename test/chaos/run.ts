@@ -13,7 +13,8 @@ import { CREDENTIALS_KEY, ROOT_TOKEN, SECRETS_KEYS } from '../support/gateway';
 import { Balancer } from './balancer';
 import { checkHook, checkJournal, checkObservers, checkSecret, checkTasks, readTasks, settlement } from './checks';
 import { Program, untilHealthy, workerPids } from './cluster';
-import { CREATE_GRAPH, persist, planGraphs, randomSecret, seededRandom, setUp, stopHook, taskDefinition, type LoadOptions, type PlannedTask } from './load';
+import { CREATE_GRAPH, persist, planGraphs, randomSecret, setUp, stopHook, taskDefinition, type LoadOptions, type PlannedTask } from './load';
+import { seededRandom } from '../support/random';
 import { PrivateMariaDb } from './mariadb';
 import { Observers } from './observers';
 
