@@ -2,6 +2,7 @@
 // a few hundred tasks and under a minute of faults, every kind of fault at least once — and no
 // violation allowed. Needs Redis and a MariaDB installation (the run starts a server of its own):
 // it runs when TEST_REDIS_URL and TEST_MYSQL_URL are set, as CI sets them.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PrivateMariaDb } from './mariadb';
 import { summaryTable } from './report';
@@ -18,5 +19,6 @@ describe.skipIf(!enabled)('a short chaos run', () => {
     console.log(summaryTable(report));
     for (const kind of Object.keys(report.faults)) expect(report.faults[kind as keyof typeof report.faults], `faults of kind ${kind}`).toBeGreaterThan(0);
     expect(report.violations, `seed ${seed}; run folder ${report.dir}`).toEqual(Object.fromEntries(Object.keys(report.violations).map((k) => [k, []])));
+    fs.rmSync(report.dir, { recursive: true, force: true }); // kept above for a failed run's post-mortem
   }, 900_000);
 });
