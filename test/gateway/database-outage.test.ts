@@ -31,7 +31,8 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('a gateway whose database goes away
     t = await startTestGateway('mysql', {
       database: { ...database, url: proxied.toString(), config: { kind: 'mysql', url: proxied.toString() } },
       // Short, so the "server stops answering" case fails well inside the test's patience.
-      env: { DATABASE_QUERY_TIMEOUT_SECONDS: '2' },
+      // No authentication cache: every request here looks its credentials up in the database.
+      env: { DATABASE_QUERY_TIMEOUT_SECONDS: '2', AUTH_CACHE_SECONDS: '0' },
     });
   });
   afterAll(async () => {
