@@ -40,7 +40,7 @@ const WS_CLOSE_CODES = new Set([1000, 1002, 1007, 1009, 4400, 4401, 4403, 4406, 
 
 /** What is wrong with an HTTP answer, or undefined if it is a clear refusal (or a success). */
 function httpProblem(answer: HttpAnswer): string | undefined {
-  if (!CLIENT_STATUSES.has(answer.status)) return `HTTP status ${answer.status}`;
+  if (!CLIENT_STATUSES.has(answer.status)) return `HTTP status ${answer.status}: ${answer.body.slice(0, 300)}`;
   if (!/^application\/json/.test(answer.headers['content-type'] ?? '')) return `content-type ${answer.headers['content-type']} (${answer.body.slice(0, 200)})`;
   let body;
   try {
@@ -175,6 +175,15 @@ function report(failures: Failure[]): string {
   return lines.length ? `${failures.length} bad answers (FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}):\n${lines.join('\n')}` : '';
 }
 
+/** The gateway's log lines at error level (50) or above: internal errors, even if the answer hid them. */
+function loggedErrors(child: GatewayChild): string[] {
+  return child
+    .stdout()
+    .split('\n')
+    .filter((line) => /"level":(5\d|60)/.test(line))
+    .map((line) => line.slice(0, 600));
+}
+
 describe.each(databaseKinds)('the gateway process under fuzzed input on %s', (kind) => {
   let database: TestDatabase;
   let child: GatewayChild;
@@ -208,10 +217,10 @@ describe.each(databaseKinds)('the gateway process under fuzzed input on %s', (ki
     console.log(`fuzz on ${kind}: FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}`);
     const started = Date.now();
     const first = await runRound(child, SEED, COUNT);
-    expect(report(first.failures)).toBe('');
+    expect(report(first.failures), loggedErrors(child).join('\n')).toBe('');
     const afterFirst = await memoryAfterGc(child);
     const second = await runRound(child, SEED, COUNT);
-    expect(report(second.failures)).toBe('');
+    expect(report(second.failures), loggedErrors(child).join('\n')).toBe('');
     const afterSecond = await memoryAfterGc(child);
     console.log(
       `fuzz on ${kind}: ${2 * first.http} HTTP requests and ${2 * first.ws} WebSocket sessions in ${Date.now() - started} ms; ` +
@@ -233,11 +242,6 @@ describe.each(databaseKinds)('the gateway process under fuzzed input on %s', (ki
     expect(afterSecond.heap - afterFirst.heap, 'JS heap growth (MB) from round one to two').toBeLessThan(MAX_HEAP_GROWTH_MB);
     expect(child.stderr()).not.toMatch(STACK_FRAME);
     expect(child.stderr()).not.toMatch(/uncaught|unhandled/i);
-    // Logged at error level (50) or above: an internal error, even if the answer hid it.
-    const logged = child
-      .stdout()
-      .split('\n')
-      .filter((line) => /"level":(5\d|60)/.test(line));
-    expect(logged.map((line) => line.slice(0, 600)), `FUZZ_SEED=${SEED}`).toEqual([]);
+    expect(loggedErrors(child), `FUZZ_SEED=${SEED}`).toEqual([]);
   });
 });
