@@ -78,7 +78,10 @@ export class RedisEventBus implements EventBus {
    * listeners hear of the gap.
    */
   private async onReady(): Promise<void> {
-    if (!this.connectedBefore) return void (this.connectedBefore = true);
+    const first = !this.connectedBefore;
+    this.connectedBefore = true;
+    // The first connection: a gap only for subscriptions made before it (they did not wait).
+    if (first && this.counts.size === 0) return;
     try {
       await this.subscriber.subscribe(READY_PROBE);
     } catch {
