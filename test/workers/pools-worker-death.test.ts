@@ -13,7 +13,7 @@ import { CREDENTIALS_KEY, startTestGateway, type TestGateway } from '../support/
 import { status } from '../support/tasks';
 import { createPool, localWorkerEnv, makePool, poolErrors, poolWorkers, runProvisioner, uniquePoolId, waitFor } from '../provisioning/support';
 import { expectWorkerProcessesGone, spawnCron, stopCrons } from './pools-support';
-import { createWorkTask, groupAlive, killOrphans, readLog, recordGroup, tempArtifactsUrl } from './worker-process';
+import { createWorkTask, groupAlive, killOrphans, processAlive, readLog, recordGroup, tempArtifactsUrl } from './worker-process';
 
 /** Prints its process group, then (on run 0 only) sleeps, then says done. */
 const SLEEPS_ON_FIRST_RUN = ['sh', '-c', 'echo "pgid $$"; if [ "$RUN_ID" = 0 ]; then sleep 300; fi; echo "done on run $RUN_ID"'];
@@ -24,15 +24,6 @@ async function workerPid(t: TestGateway, workerId: string): Promise<number> {
   const [row]: { provider_data: string | Record<string, any> }[] = await t.core.db.query('SELECT provider_data FROM workers WHERE worker_id = ?', [workerId]);
   const data = typeof row.provider_data === 'string' ? JSON.parse(row.provider_data) : row.provider_data;
   return data.pid;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Waits until run 0 runs on a worker and has printed its process group; answers both. */
@@ -132,9 +123,9 @@ describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) 
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     try {
-      await waitFor('the orphaned worker exited', async () => !alive(pid), 60_000);
+      await waitFor('the orphaned worker exited', async () => !processAlive(pid), 60_000);
     } finally {
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     }
     const after = await status(t, task.taskId);
     expect(after.runs).toMatchObject([

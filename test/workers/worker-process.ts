@@ -107,13 +107,49 @@ export function killOrphans(): void {
   orphans.clear();
 }
 
-/** Whether any process of the group is alive. */
+/**
+ * Whether a process is alive. A killed process stays a zombie until its parent reaps it — for an
+ * orphan, PID 1, which on a busy machine (or in a container) may take its time — yet it has run
+ * its last instruction, so a zombie does not count (Linux /proc; elsewhere it counts).
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = procStat(String(pid));
+  return !stat || stat.state !== 'Z';
+}
+
+/** Whether any process of the group is alive (zombies aside, as processAlive). */
 export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch {
     return false;
+  }
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  return pids.some((pid) => {
+    const stat = procStat(pid);
+    return stat?.pgrp === pgid && stat.state !== 'Z';
+  });
+}
+
+/** A process's state letter and process group, from /proc/<pid>/stat. */
+function procStat(pid: string): { state: string; pgrp: number } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command (which may hold spaces and parentheses) come: state, ppid, pgrp, …
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, pgrp: Number(pgrp) };
+  } catch {
+    return undefined;
   }
 }
 
