@@ -17,7 +17,8 @@ export interface GatewayContext extends CommandContext {
   cost?: { requested: number; limit: number };
 }
 
-export function createContext(core: Core, caller: Caller, requestId: string, signal?: AbortSignal): GatewayContext {
+/** `signal` may be given as a function, called on first use: an AbortController is not cheap. */
+export function createContext(core: Core, caller: Caller, requestId: string, signal?: AbortSignal | (() => AbortSignal)): GatewayContext {
   return new RequestContext(core, caller, requestId, signal);
 }
 
@@ -34,8 +35,12 @@ class RequestContext implements GatewayContext {
     readonly core: Core,
     readonly caller: Caller,
     readonly requestId: string,
-    readonly signal?: AbortSignal,
+    private readonly givenSignal?: AbortSignal | (() => AbortSignal),
   ) {}
+
+  get signal(): AbortSignal | undefined {
+    return typeof this.givenSignal === 'function' ? this.givenSignal() : this.givenSignal;
+  }
 
   get log(): Logger {
     return (this.madeLog ??= this.core.log.child({ requestId: this.requestId, clientId: this.caller.clientId }));

@@ -85,10 +85,20 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
         try {
           const { credentials, authorizedScopes } = parseAuthorization(req.headers.authorization, req.headers['x-authorized-scopes']);
           const caller = await authenticate(core, { credentials, authorizedScopes });
-          // Long polls (claimWork) stop waiting when the client goes away.
-          const gone = new AbortController();
-          res.once('close', () => gone.abort());
-          return createContext(core, caller, requestId, gone.signal);
+          // Long polls (claimWork) stop waiting when the client goes away; the controller is made
+          // only for a request that asks for the signal.
+          let gone: AbortController | undefined;
+          let closed = false;
+          res.once('close', () => {
+            closed = true;
+            gone?.abort();
+          });
+          const signal = () => {
+            gone ??= new AbortController();
+            if (closed) gone.abort();
+            return gone.signal;
+          };
+          return createContext(core, caller, requestId, signal);
         } catch (error) {
           // Apollo runs no plugin hook for a failed context, so what the limits and logging
           // plugins do for other errors is done here.

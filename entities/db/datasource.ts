@@ -38,6 +38,9 @@ export function createDataSource(database: DatabaseConfig, options: { forMigrati
     enableQueryTimeout: !options.forMigrations && database.queryTimeoutMs !== undefined,
     maxQueryExecutionTime: options.forMigrations ? undefined : database.queryTimeoutMs,
     connectTimeout: 5000,
+    // mysql2 would capture a stack trace for every query (3 % of the gateway's CPU under load)
+    // only to decorate its errors, which are logged by code and message.
+    trace: false,
     // Keep-alive so a dead server is noticed on idle connections, not only on the next query.
     extra: { enableKeepAlive: true, keepAliveInitialDelay: 10_000, idleTimeout: 60_000, maxIdle: 10 },
   });

@@ -127,4 +127,22 @@ describe.each(databaseKinds)('claimWork on %s', (kind) => {
     const [c] = await claim(t, queue, { auth: worker.auth });
     expect(c.status.state).toBe('running');
   });
+
+  it('stops a long poll whose client went away: work created afterwards is not claimed for it', async () => {
+    const queue = uniqueQueue();
+    const gone = new AbortController();
+    const polling = fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.root}` },
+      body: JSON.stringify({ query: CLAIM_WORK, variables: { q: queue, g: 'g', w: 'left', n: 1 } }),
+      signal: gone.signal,
+    }).catch(() => 'aborted');
+    await sleep(300);
+    gone.abort();
+    expect(await polling).toBe('aborted');
+    await sleep(200);
+    const task = await createTask(t, { taskQueueId: queue });
+    await sleep(500);
+    expect((await status(t, task.taskId)).state).toBe('pending');
+  });
 });
