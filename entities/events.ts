@@ -64,8 +64,10 @@ export class RedisEventBus implements EventBus {
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, options);
     // ioredis reconnects by itself and re-subscribes; errors are reported, not thrown.
-    this.publisher.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
+    for (const connection of [this.publisher, this.subscriber]) {
+      connection.on('error', () => undefined);
+      connection.on('ready', () => connectedOnce.add(connection));
+    }
     this.subscriber.on('message', (topic: string, message: string) => {
       this.local.emit(topic, JSON.parse(message));
     });
@@ -78,10 +80,7 @@ export class RedisEventBus implements EventBus {
    * listeners hear of the gap.
    */
   private async onReady(): Promise<void> {
-    const first = !this.connectedBefore;
-    this.connectedBefore = true;
-    // The first connection: a gap only for subscriptions made before it (they did not wait).
-    if (first && this.counts.size === 0) return;
+    if (!this.connectedBefore) return void (this.connectedBefore = true);
     try {
       await this.subscriber.subscribe(READY_PROBE);
     } catch {
@@ -124,13 +123,18 @@ export class RedisEventBus implements EventBus {
 /** How long a command waits for Redis to answer before going on without it. */
 const REDIS_WAIT_MS = 1000;
 
+/** Connections that have been ready once: until then the process is starting and waits for Redis. */
+const connectedOnce = new WeakSet<Redis>();
+
 /**
- * Waits for a Redis command's reply while the connection is up, for at most REDIS_WAIT_MS. While
- * Redis is away the command waits in ioredis's queue and the caller goes on: a command that
+ * Waits for a Redis command's reply: fully while the process starts (nothing is lost before the
+ * first connection), for at most REDIS_WAIT_MS while connected, and not at all while Redis is
+ * away after that — the command waits in ioredis's queue and the caller goes on: a command that
  * published has committed and answers now, and a subscription made meanwhile hears of the gap
  * once Redis is back.
  */
 async function unlessAway(connection: Redis, reply: Promise<unknown>): Promise<void> {
+  if (!connectedOnce.has(connection) && connection.status !== 'ready') return void (await reply);
   reply.catch(() => undefined);
   if (connection.status !== 'ready') return;
   let timer: NodeJS.Timeout | undefined;

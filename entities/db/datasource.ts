@@ -73,9 +73,12 @@ async function initialize(dataSource: DataSource, database: DatabaseConfig): Pro
   }
 }
 
+/** SQLite migrations waiting for another process's: 200 ms apart, 30 s in all. */
+const SQLITE_MIGRATION_ATTEMPTS = 150;
+
 /**
  * Runs pending migrations once even when several processes start together: MySQL takes a named
- * lock on the migrating connection; SQLite's single writer already serialises them.
+ * lock on the migrating connection; on SQLite one wins the single writer and the others retry.
  */
 export async function runMigrations(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
@@ -84,12 +87,20 @@ export async function runMigrations(dataSource: DataSource): Promise<void> {
     if (mysql) await runner.query(`SELECT GET_LOCK('taskgate_migrations', 120)`);
     const executor = new MigrationExecutor(dataSource, runner);
     executor.transaction = mysql ? 'each' : 'all';
-    try {
-      await executor.executePendingMigrations();
-    } catch (error) {
-      // On SQLite another process may have migrated between our check and our write; that
-      // attempt was rolled back whole, and nothing is left to do.
-      if (mysql || (await executor.getPendingMigrations()).length) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await executor.executePendingMigrations();
+        break;
+      } catch (error) {
+        if (mysql) throw error;
+        // SQLite: another process starting on the same file may be migrating it (its
+        // transaction holds the writer, or it created the migrations table first). This attempt
+        // was rolled back whole; once the other commits, nothing is left to do.
+        const pending = await executor.getPendingMigrations().catch(() => undefined);
+        if (pending && !pending.length) break;
+        if (attempt >= SQLITE_MIGRATION_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   } finally {
     if (mysql) await runner.query(`SELECT RELEASE_LOCK('taskgate_migrations')`).catch(() => undefined);

@@ -102,6 +102,14 @@ describe('the gateway process', () => {
     });
   });
 
+  it('starts three gateways at once on one new SQLite file: one migrates, the others wait for it (CI saw two race)', async () => {
+    const env = await freshEnv({ ROOT_ACCESS_TOKEN: ROOT_TOKEN });
+    const children = await Promise.all([0, 1, 2].map(async () => spawnGateway({ ...env, GATEWAY_PORT: String(await freePort()) })));
+    await Promise.all(children.map((child) => waitUntilListening(child)));
+    for (const child of children) expect((await gql(child.url, '{ currentScopes }', {}, `root:${ROOT_TOKEN}`)).data).toEqual({ currentScopes: ['*'] });
+    await killChildren();
+  }, 120_000);
+
   describe('a running gateway', () => {
     let child: GatewayChild;
     beforeAll(async () => {
