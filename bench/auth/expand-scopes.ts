@@ -8,6 +8,7 @@
  * repository), and thousands of user identities that assume teams (four to five levels deep).
  */
 import { RoleResolver, findRoleCycle, type RoleDefinition } from '../../entities/auth/role-resolver';
+import { seededRandom } from '../../test/support/random';
 
 const ORGS = 50;
 const REPOS_PER_ORG = 20;
@@ -18,17 +19,7 @@ const INPUTS = 500;
 const FRESH_RESOLVER_SAMPLES = 200;
 const WARM_CALLS = 20_000;
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function generateRoles(random = prng(2024)): RoleDefinition[] {
+export function generateRoles(random = seededRandom(2024)): RoleDefinition[] {
   const int = (n: number) => Math.floor(random() * n);
   const roles: RoleDefinition[] = [{ roleId: 'base:ci', scopes: ['queue:get-artifact:public/*', 'index:find-task:*', 'purge-cache:*'] }];
   roles.push({
@@ -78,7 +69,7 @@ export function generateRoles(random = prng(2024)): RoleDefinition[] {
 }
 
 /** Distinct scope sets such as clients and tasks present for expansion. */
-export function generateInputs(random = prng(7)): string[][] {
+export function generateInputs(random = seededRandom(7)): string[][] {
   const int = (n: number) => Math.floor(random() * n);
   const inputs = new Map<string, string[]>();
   const branches = ['main', 'master', 'release', 'dev', 'feature/x', 'gh-pages'];
@@ -143,7 +134,7 @@ export function main(): void {
   // Warm: every input already expanded once, so each call is an LRU hit plus a merge.
   const cached = new RoleResolver(roles);
   const sizes = inputs.map(input => cached.expand(input).length);
-  const random = prng(99);
+  const random = seededRandom(99);
   const warmSamples = Array.from({ length: WARM_CALLS }, () => {
     const input = inputs[Math.floor(random() * inputs.length)];
     return time(() => cached.expand(input))[0];

@@ -1,16 +1,12 @@
 // Two real cron processes on one database: only one provisions a pool at a time (the lease in
 // the pool's row decides), so the pool never gets more workers than its maximum; when that cron
 // process stops, its workers stop with it and the other takes the pool over.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases';
-import { CREDENTIALS_KEY, startTestGateway, type TestGateway } from '../support/gateway';
+import { startTestGateway, type TestGateway } from '../support/gateway';
 import { createTask, status } from '../support/tasks';
 import { createPool, localWorkerEnv, makePool, poolWorkers, uniquePoolId, waitFor } from '../provisioning/support';
-import { CronChild, expectWorkerProcessesGone, spawnCron, stopCrons } from './pools-support';
+import { CronChild, expectWorkerProcessesGone, spawnPoolCron, stopCrons } from './pools-support';
 
 describe.each(databaseKinds)('two cron processes on %s', (kind) => {
   let t: TestGateway;
@@ -26,16 +22,7 @@ describe.each(databaseKinds)('two cron processes on %s', (kind) => {
   });
 
   function cron(): CronChild {
-    return spawnCron({
-      ...env,
-      DATABASE_URL: t.database.url,
-      CREDENTIALS_KEY,
-      SECRETS_KEYS: `test:${crypto.randomBytes(32).toString('base64')}`,
-      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cron-')),
-      GATEWAY_URL: t.url,
-      PROVISIONING_INTERVAL_SECONDS: '1',
-      LOG_LEVEL: 'warn',
-    });
+    return spawnPoolCron(t, env);
   }
 
   /** Which cron process started each of the pool's workers (`<host>:<pid>:…`). */

@@ -1,10 +1,12 @@
 // Support for the worker-pool end-to-end tests: real cron processes, and the check that no worker
 // process outlives its test.
 import { ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { TestGateway } from '../support/gateway';
+import { CREDENTIALS_KEY, type TestGateway } from '../support/gateway';
 
 /** Every local worker recorded in the database has ended (its pid no longer runs it). */
 export async function expectWorkerProcessesGone(t: TestGateway): Promise<void> {
@@ -34,6 +36,23 @@ export interface CronChild {
 }
 
 const crons = new Set<ChildProcess>();
+
+/**
+ * A cron process for `t`'s database and gateway, as the pool tests run it: a data folder and
+ * secrets key of its own, provisioning every second; `env` adds to it (the local workers' env).
+ */
+export function spawnPoolCron(t: TestGateway, env: Record<string, string>): CronChild {
+  return spawnCron({
+    ...env,
+    DATABASE_URL: t.database.url,
+    CREDENTIALS_KEY,
+    SECRETS_KEYS: `test:${crypto.randomBytes(32).toString('base64')}`,
+    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cron-')),
+    GATEWAY_URL: t.url,
+    PROVISIONING_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'warn',
+  });
+}
 
 /** Starts the real cron program (`cron/main.ts`) with exactly `env` (plus what the test machine needs). */
 export function spawnCron(env: Record<string, string>): CronChild {

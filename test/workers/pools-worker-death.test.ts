@@ -3,16 +3,14 @@
 // resolved exception/worker-shutdown by its provider and retried on another worker at once, with
 // the task's processes and folder gone; a cron process killed outright takes its workers with it
 // (each resolves its task worker-shutdown), and the next cron process takes the pool over.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases';
-import { CREDENTIALS_KEY, startTestGateway, type TestGateway } from '../support/gateway';
+import { startTestGateway, type TestGateway } from '../support/gateway';
 import { status } from '../support/tasks';
 import { createPool, localWorkerEnv, makePool, poolErrors, poolWorkers, runProvisioner, uniquePoolId, waitFor } from '../provisioning/support';
-import { expectWorkerProcessesGone, spawnCron, stopCrons } from './pools-support';
+import { expectWorkerProcessesGone, spawnPoolCron, stopCrons } from './pools-support';
 import { createWorkTask, groupAlive, killOrphans, processAlive, readLog, recordGroup, tempArtifactsUrl } from './worker-process';
 
 /** Prints its process group, then (on run 0 only) sleeps, then says done. */
@@ -100,17 +98,7 @@ describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) 
   });
 
   const cron = () =>
-    spawnCron({
-      ...env,
-      ...LONG_CLAIMS,
-      DATABASE_URL: t.database.url,
-      CREDENTIALS_KEY,
-      SECRETS_KEYS: `test:${crypto.randomBytes(32).toString('base64')}`,
-      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cron-')),
-      GATEWAY_URL: t.url,
-      PROVISIONING_INTERVAL_SECONDS: '1',
-      LOG_LEVEL: 'warn',
-    });
+    spawnPoolCron(t, { ...env, ...LONG_CLAIMS });
 
   it('takes its workers with it; each resolves its task worker-shutdown, and the next cron runs the retry', async () => {
     const workerPoolId = uniquePoolId('crondeath');
