@@ -77,3 +77,10 @@ const STATUS_COLUMNS = {
   deadline: true,
   expires: true,
 } as const;
+
+/** How many changes of state a task's runs record: each run's creation, start and resolution. */
+export function changeCount(status: { runs: Pick<TaskRunView, 'started' | 'resolved'>[] }): number {
+  let changes = 0;
+  for (const run of status.runs) changes += 1 + (run.started ? 1 : 0) + (run.resolved ? 1 : 0);
+  return changes;
+}

@@ -6,17 +6,10 @@
 // Changes made while the client was away arrive together, in one status whose runs show them.
 import { FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { topics, type TaskStatusEvent } from '../../entities/queue/events';
-import { loadStatuses, type TaskRunView } from '../../entities/queue/status';
+import { changeCount, loadStatuses } from '../../entities/queue/status';
 import type { Core } from '../../entities/core';
 import { eventStream } from '../common/event-stream';
 import { TaskStatusType } from './types';
-
-/** How many changes of state a task's runs record: each run's creation, start and resolution. */
-export function changeCount(status: { runs: Pick<TaskRunView, 'started' | 'resolved'>[] }): number {
-  let changes = 0;
-  for (const run of status.runs) changes += 1 + (run.started ? 1 : 0) + (run.resolved ? 1 : 0);
-  return changes;
-}
 
 @Resolver(() => TaskStatusType)
 export class TaskStatusChangesResolver {

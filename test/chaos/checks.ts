@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
+import { changeCount } from '../../entities/queue/status';
 import type { PlannedTask } from './load';
 import type { ObservedTask } from './observers';
 
@@ -192,7 +193,7 @@ export async function checkObservers(observed: ObservedTask[], facts: Map<string
   for (const task of observed) {
     const own = facts.get(task.taskId);
     if (!own) continue;
-    const expectedChanges = own.runs.reduce((n, run) => n + 1 + (run.started ? 1 : 0) + (run.resolved ? 1 : 0), 0);
+    const expectedChanges = changeCount({ runs: own.runs });
     if (expectedChanges > 0 && (task.changes.at(-1) ?? 0) !== expectedChanges) violations.push(`subscriber of ${task.taskId}: last saw changes ${task.changes.at(-1)} (${task.lastState}), the task has ${expectedChanges} (${own.state})`);
     for (const run of own.runs) {
       const seen = task.logs.get(run.run_id);
