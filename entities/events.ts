@@ -57,17 +57,15 @@ export class RedisEventBus implements EventBus {
   private readonly local = new EventEmitter().setMaxListeners(0);
   private readonly counts = new Map<string, number>();
   private readonly gaps = new EventEmitter().setMaxListeners(0);
-  private connectedBefore = false;
 
   constructor(url: string) {
     const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, options);
     // ioredis reconnects by itself and re-subscribes; errors are reported, not thrown.
-    for (const connection of [this.publisher, this.subscriber]) {
-      connection.on('error', () => undefined);
-      connection.on('ready', () => connectedOnce.add(connection));
-    }
+    this.publisher.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
+    this.publisher.on('ready', () => connectedOnce.add(this.publisher));
     this.subscriber.on('message', (topic: string, message: string) => {
       this.local.emit(topic, JSON.parse(message));
     });
@@ -80,7 +78,9 @@ export class RedisEventBus implements EventBus {
    * listeners hear of the gap.
    */
   private async onReady(): Promise<void> {
-    if (!this.connectedBefore) return void (this.connectedBefore = true);
+    const first = !connectedOnce.has(this.subscriber);
+    connectedOnce.add(this.subscriber);
+    if (first) return;
     try {
       await this.subscriber.subscribe(READY_PROBE);
     } catch {
