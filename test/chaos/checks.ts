@@ -88,12 +88,15 @@ export function checkTasks(plan: PlannedTask[], facts: Map<string, TaskFacts>): 
     const state = blocked(task) ? 'unscheduled (blocked)' : own.state;
     states[state] = (states[state] ?? 0) + 1;
     if (!settled(task)) violations.push(`${task.taskId} (${task.behaviour}): stuck ${own.state}`);
-    // A dependent runs only after its dependencies resolved as `requires` says.
+    // A dependent runs only after its dependencies resolved as `requires` says. Its start is
+    // compared, not its `scheduled` time: that is the clock reading of whichever dependency's
+    // transaction scheduled it, taken before it waited for the other's lock.
     const first = own.runs[0];
     for (const d of task.dependencies) {
       const dep = facts.get(d);
       if (!first) continue;
-      if (!dep?.firstResolved || dep.firstResolved.getTime() > first.scheduled.getTime()) violations.push(`${task.taskId}: scheduled before its dependency ${d} resolved`);
+      if (!dep?.firstResolved) violations.push(`${task.taskId}: scheduled although its dependency ${d} never resolved`);
+      else if (first.started && dep.firstResolved.getTime() > first.started.getTime()) violations.push(`${task.taskId}: ran before its dependency ${d} resolved`);
       else if (task.requires === 'all-completed' && dep.state !== 'completed') violations.push(`${task.taskId}: ran although dependency ${d} is ${dep.state}`);
     }
     // Each run after the first is a retry with a recorded reason.
