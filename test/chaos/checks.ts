@@ -206,7 +206,11 @@ export async function checkObservers(observed: ObservedTask[], facts: Map<string
       }
       const stored = await readLog(task.taskId, run.run_id);
       if (seen.length !== stored.length || seen.some((line, i) => line !== stored[i])) {
-        violations.push(`subscriber of ${task.taskId}/${run.run_id}: saw ${seen.length} log lines, the stored log has ${stored.length}${seen.length === stored.length ? ' (different)' : ''}`);
+        const at = seen.findIndex((line, i) => line !== stored[i]);
+        const first = at === -1 ? seen.length : at;
+        violations.push(
+          `subscriber of ${task.taskId}/${run.run_id}: saw ${seen.length} log lines, the stored log has ${stored.length}; line ${first}: saw ${JSON.stringify(seen[first])}, stored ${JSON.stringify(stored[first])}`,
+        );
       }
     }
   }

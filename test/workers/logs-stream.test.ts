@@ -9,7 +9,7 @@ import { databaseKinds } from '../support/databases';
 import { makeClient } from '../support/factories';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { errorCode, wsClient } from '../support/graphql';
-import { report, sleep, uniqueQueue } from '../support/tasks';
+import { report, reportException, sleep, uniqueQueue } from '../support/tasks';
 import {
   createWorkTask,
   isState,
@@ -203,6 +203,17 @@ describe.each(databaseKinds)('live logs on %s', (kind) => {
     await follower.completed;
     expectContiguous(follower);
     expect(follower.lines()).toEqual(['a', 'b', 'c', 'd', '']);
+  });
+
+  it('gives a run that ended before printing anything an empty log, over taskLog and HTTP alike', async () => {
+    const run = await runningTask(t);
+    expect((await reportException(t, run.taskId, run.runId, 'worker-shutdown', run.auth)).errors).toBeUndefined();
+    const follower = follow(run.taskId, run.runId);
+    await follower.completed;
+    expect(follower.messages).toEqual([]);
+    const response = await fetch(`${new URL(t.url).origin}/artifacts/${run.taskId}/${run.runId}/public/logs/live.log`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
   });
 
   it('answers NOT_FOUND for a run that does not exist', async () => {

@@ -13,8 +13,9 @@ import { readLines } from './store';
 
 /**
  * The stored lines of a run's log as text, or null when the artifact should answer instead: it
- * is uploaded, or the run is over with no line stored, or there is no such run (the artifact
- * download then says what is missing).
+ * is uploaded, or the run is over with no line stored and the worker made the artifact, or there
+ * is no such run (the artifact download then says what is missing). A run that ended before
+ * printing anything and left no artifact (its worker died) has an empty log, as taskLog says.
  */
 export async function openStoredLog(ctx: CommandContext, props: { taskId: string; runId: number | 'latest' }): Promise<Readable | null> {
   await requireScopes(ctx, getArtifactScope(LIVE_LOG_NAME), 'getArtifact');
@@ -31,7 +32,7 @@ export async function openStoredLog(ctx: CommandContext, props: { taskId: string
   const run = await db.getRepository(TaskRun).findOne({ select: { state: true }, where: ref });
   if (!run) return null;
   const first = await readLines(db.manager, { ...ref, fromLine: 0 });
-  if (!first.lines.length && isResolved(run.state)) return null;
+  if (!first.lines.length && isResolved(run.state) && artifact) return null;
   async function* pages() {
     let page = first;
     while (page.lines.length) {
