@@ -273,7 +273,8 @@ async function subscribers(): Promise<void> {
    */
   function subscribe(): Promise<void> {
     return new Promise((live) => {
-      const socket = new WebSocket(url, 'graphql-transport-ws');
+      // JSON.parse checks the text; ws's own UTF-8 check would only add CPU beside the gateway.
+      const socket = new WebSocket(url, 'graphql-transport-ws', { skipUTF8Validation: true, perMessageDeflate: false });
       sockets.push(socket);
       let next = fromLine;
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
