@@ -129,8 +129,17 @@ export function valueDepth(value: unknown, stopAbove = Infinity): number {
   return max;
 }
 
+/** literalDepth by document: Apollo hands a repeated operation the same parsed document. */
+const literalDepths = new WeakMap<DocumentNode, number>();
+
 /** The deepest list or object literal in the document's arguments (graphql's visit does not recurse). */
 function literalDepth(document: DocumentNode): number {
+  let known = literalDepths.get(document);
+  if (known === undefined) literalDepths.set(document, (known = walkLiterals(document)));
+  return known;
+}
+
+function walkLiterals(document: DocumentNode): number {
   let depth = 0;
   let max = 0;
   const enter = () => void (max = Math.max(max, ++depth));

@@ -72,10 +72,7 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     res.setHeader('x-request-id', requestId);
     requestStore.run({ requestId }, next);
   });
-  mountHealth(app, core);
-  app.use(liveLogRoutes(core));
-  app.use(artifactRoutes(core), indexRoutes(core));
-  app.use(hookRoutes(core));
+  // GraphQL first: the hot path skips the routers of the other paths.
   app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors, refuseSubscriptions);
   app.use(
     GRAPHQL_PATH,
@@ -114,6 +111,10 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
       },
     }),
   );
+  mountHealth(app, core);
+  app.use(liveLogRoutes(core));
+  app.use(artifactRoutes(core), indexRoutes(core));
+  app.use(hookRoutes(core));
 
   try {
     await new Promise<void>((resolve, reject) => {
