@@ -14,7 +14,7 @@ import { databaseKinds, createTestDatabase, type TestDatabase } from '../support
 import { startTestGateway, testConfig, type TestGateway } from '../support/gateway';
 import { TcpProxy } from '../gateway/tcp-proxy';
 import { makeRole } from '../support/factories';
-import { CREATE_HOOK, HOOK, hookIds, hookInput, hookQueue, hookRoleScopes, lastFires, makeHook, taskTemplate } from './support';
+import { awayFromMinuteTurn, CREATE_HOOK, HOOK, hookIds, hookInput, hookQueue, hookRoleScopes, lastFires, makeHook, taskTemplate } from './support';
 
 const TASKS_IN_QUEUE = 'SELECT task_id FROM tasks WHERE task_queue_id = ?';
 const CLAIM = { batch: 100, missedAfterMs: MISSED_AFTER_MS };
@@ -136,6 +136,7 @@ describe.each(databaseKinds)('firing scheduled hooks on %s', (kind) => {
     const queue = hookQueue();
     await makeRole(t, `hook-id:${g}/*`, hookRoleScopes(queue));
     const names = ['a', 'b', 'c', 'd', 'e', 'refused'];
+    await awayFromMinuteTurn();
     for (const h of names) {
       const task = taskTemplate(h === 'refused' ? 'hooks-prov/not-granted' : queue);
       await t.ok(CREATE_HOOK, { g, h, hook: hookInput(queue, { schedule: ['0 * * * * *'], task }) }, t.root);
@@ -162,6 +163,7 @@ describe.each(databaseKinds)('firing scheduled hooks on %s', (kind) => {
   });
 
   it('records a template that renders to null as no-task, a broken one as an error, and keeps to the schedule', async () => {
+    await awayFromMinuteTurn();
     const empty = await makeHook(t, { schedule: ['0 * * * * *'], task: { $if: 'firedBy != "schedule"', then: taskTemplate('x/y') } });
     const broken = await makeHook(t, { schedule: ['0 * * * * *'], task: { $eval: 'payload.x' } });
     const due = new Date(empty.hook.nextScheduledDate);

@@ -72,3 +72,14 @@ export async function makeHook(t: TestGateway, overrides: Record<string, unknown
 export async function lastFires(t: TestGateway, g: string, h: string, auth = t.root): Promise<any[]> {
   return (await t.ok(LAST_FIRES, { g, h, first: 1000 }, auth)).hookLastFires.nodes;
 }
+
+/**
+ * Waits, when the wall clock is within `marginMs` of a minute's turn, until just past it. Hooks
+ * get their next scheduled time from the gateway's real clock: a test that makes several
+ * every-minute hooks and expects them due together must not make them across a turn.
+ */
+export async function awayFromMinuteTurn(marginMs = 3000): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute < 60_000 - marginMs) return;
+  await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 50));
+}
