@@ -13,7 +13,7 @@ import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../entities/auth/authenticate';
 import type { Core } from '../entities/core';
-import { DomainError } from '../entities/errors';
+import { DomainError, ResourceNotFound } from '../entities/errors';
 import { createContext, GatewayContext } from './context';
 import { parseAuthorization } from './credentials';
 import { classifyError, formatError, transportError } from './errors';
@@ -22,7 +22,7 @@ import { answerClientError, bodyErrors, refuseSubscriptions } from './http-refus
 import { hookRoutes } from './hooks/http';
 import { indexRoutes } from './index/http';
 import { enforceLimits, MAX_TOKENS } from './limits';
-import { artifactRoutes } from './queue/artifact-http';
+import { artifactRoutes, sendError } from './queue/artifact-http';
 import { liveLogRoutes } from './queue/logs';
 import { buildGatewaySchema } from './schema';
 import { closeSocketsOnEventGap } from './event-gaps';
@@ -115,6 +115,11 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
   app.use(liveLogRoutes(core));
   app.use(artifactRoutes(core), indexRoutes(core));
   app.use(hookRoutes(core));
+  // The API's JSON error shape, not Express's HTML page (which shows a stack trace outside production).
+  app.use((req: express.Request, res: express.Response) => {
+    sendError(core, req, res, new ResourceNotFound(`no such path: ${req.method} ${req.path} (the GraphQL API is at ${GRAPHQL_PATH})`));
+  });
+  app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(core, req, res, error));
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -285,6 +285,16 @@ describe.each(databaseKinds)('bad input over HTTP on %s', (kind) => {
     expect(ids.size).toBe(3);
   });
 
+  it('answers a path the gateway does not serve with a JSON 404 NOT_FOUND, never an HTML page', async () => {
+    const base = new URL(t.url).origin;
+    for (const [method, path] of [['GET', '/'], ['GET', '/nothing/here'], ['POST', '/graphq'], ['PUT', '/artifactsx/a/0/b']]) {
+      const response = await send(`${base}${path}`, { method, headers: { 'x-request-id': 'lost-1' }, body: method === 'GET' ? undefined : 'x' });
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ code: 'NOT_FOUND', requestId: 'lost-1' });
+      expect(response.text).toContain(`no such path: ${method} ${path}`);
+    }
+  });
+
   it('sends a request id with an error answered before GraphQL runs', async () => {
     const response = await send(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad-body-1' }, body: '{' });
     expect(response.headers.get('x-request-id')).toBe('bad-body-1');
