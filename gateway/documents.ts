@@ -2,6 +2,7 @@
 // A subscription keeps its document for as long as it lasts: 5,000 subscribers of one log held
 // 5,000 copies of the same AST (a few KB each) and validated the same text 5,000 times.
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { isStackOverflow, TOO_DEEP_TO_PARSE_MESSAGE } from './errors';
 import { MAX_TOKENS } from './limits';
 
 /** Distinct operation texts kept; past this the oldest goes. */
@@ -21,7 +22,7 @@ export function parsedDocuments(schema: GraphQLSchema): { get(query: string): Pa
       try {
         document = parse(query, { maxTokens: MAX_TOKENS });
       } catch (error) {
-        return { errors: [error as GraphQLError] };
+        return { errors: [inputError(error)] };
       }
       let errors: readonly GraphQLError[];
       try {
@@ -29,8 +30,7 @@ export function parsedDocuments(schema: GraphQLSchema): { get(query: string): Pa
       } catch (error) {
         // graphql-js's single-field-subscription rule throws, rather than reports, a bad
         // @skip/@include argument on a subscription (`@skip(if: 5)`, an undeclared variable).
-        if (error instanceof GraphQLError) return { errors: [error] };
-        throw error;
+        return { errors: [inputError(error)] };
       }
       if (errors.length) return { errors };
       if (typeof query === 'string' && query.length <= MAX_CACHED_CHARS) {
@@ -40,4 +40,11 @@ export function parsedDocuments(schema: GraphQLSchema): { get(query: string): Pa
       return { document };
     },
   };
+}
+
+/** graphql-js's own error as it is; a stack overflow on a deeply nested document as bad input. */
+function inputError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (isStackOverflow(error)) return new GraphQLError(TOO_DEEP_TO_PARSE_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } });
+  throw error;
 }

@@ -26,6 +26,21 @@ const VALIDATION_ABORTED = 'Validation aborted.';
 export const VALIDATION_ABORTED_MESSAGE =
   'the operation is too large to validate: too many fields share one response name (repeated fields or aliases); send fewer fields';
 
+/**
+ * graphql-js parses by recursion: a document nesting a few thousand lists, objects or selections
+ * (within the token limit) overflows the stack, and its parser says only "Maximum call stack
+ * size exceeded".
+ */
+export const TOO_DEEP_TO_PARSE_MESSAGE = 'the document nests lists, objects or selections too deeply to parse; real operations nest a few levels';
+
+/** Whether `error`, or what it wraps, is a stack overflow. */
+export function isStackOverflow(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError) {
+    if (e instanceof RangeError && e.message.includes('call stack')) return true;
+  }
+  return false;
+}
+
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached right now; retry in a few seconds.';
 
 export interface Classified {
@@ -57,7 +72,9 @@ export function classifyError(error: unknown, fallbackMessage?: string): Classif
     if (code === 'GRAPHQL_VALIDATION_FAILED' && original.message === VALIDATION_ABORTED) {
       return { code: 'TOO_COMPLEX', message: VALIDATION_ABORTED_MESSAGE, internal: false };
     }
-    if (INPUT_CODES.has(code)) return { code: 'BAD_USER_INPUT', message: withoutVariableValue(original), internal: false };
+    if (INPUT_CODES.has(code)) {
+      return { code: 'BAD_USER_INPUT', message: isStackOverflow(original) ? TOO_DEEP_TO_PARSE_MESSAGE : withoutVariableValue(original), internal: false };
+    }
   }
   return { code: 'INTERNAL_SERVER_ERROR', message: fallbackMessage ?? 'Internal error', internal: true };
 }

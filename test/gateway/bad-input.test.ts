@@ -349,6 +349,16 @@ describe.each(databaseKinds)('bad input over HTTP on %s', (kind) => {
     expect(error.message).toContain('more than 100 levels deep');
   });
 
+  it('refuses a document nested too deeply to parse with BAD_USER_INPUT saying so, not "Maximum call stack size exceeded"', async () => {
+    for (const query of [`{ a(x: ${'['.repeat(4000)}1${']'.repeat(4000)}) }`, `{ ${'a { '.repeat(4000)}b${' }'.repeat(4000)} }`]) {
+      const response = await send(t.url, postJson({ query }));
+      expect(response.status).toBe(400);
+      const error = onlyError(response);
+      expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(error.message).toContain('too deeply to parse');
+    }
+  });
+
   it('still answers { currentScopes } after all of the above', async () => {
     const response = await send(t.url, postJson({ query: '{ currentScopes }' }, { authorization: `Bearer ${t.root}` }));
     expect(response.status).toBe(200);

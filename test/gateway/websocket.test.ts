@@ -133,6 +133,20 @@ describe.each(databaseKinds)('GraphQL over WebSocket on %s', (kind) => {
     expect((await wsQuery(client, '{ currentScopes }')).data).toEqual({ currentScopes: ANONYMOUS_SCOPES });
   });
 
+  it('refuses a document nested too deeply to parse with BAD_USER_INPUT instead of closing with 4500', async () => {
+    const client = open();
+    const deep = [`{ a(x: ${'['.repeat(4000)}1${']'.repeat(4000)}) }`, `{ ${'a { '.repeat(4000)}b${' }'.repeat(4000)} }`];
+    for (const query of deep) {
+      const errors = await wsQuery(client, query).then(
+        () => [],
+        (e: { message: string; extensions?: { code?: string } }[]) => e,
+      );
+      expect(errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(errors[0].message).toContain('too deeply to parse');
+    }
+    expect((await wsQuery(client, '{ currentScopes }')).data).toEqual({ currentScopes: ANONYMOUS_SCOPES });
+  });
+
   it('refuses a variable of the wrong type with BAD_USER_INPUT, as over HTTP', async () => {
     const result = await wsQuery(open(), 'query ($s: [String!]!) { expandScopes(scopes: $s) }', { s: [1, { a: 2 }] });
     // One error per bad element, as graphql-js reports them.
