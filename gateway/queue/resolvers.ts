@@ -1,4 +1,5 @@
 // Queue resolvers: each is input → one command → output type.
+import { DateTimeResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { requireScopes } from '../../entities/auth/require-scopes';
 import { claimWork } from '../../entities/queue/commands/claim-work';
@@ -13,7 +14,7 @@ import { ResourceNotFound } from '../../entities/errors';
 import type { GatewayContext } from '../context';
 import { PageArgsInput, toConnection } from '../common/connection';
 import { eventStream } from '../common/event-stream';
-import { statusesSince } from './status-since';
+import { groupStatusesSince, statusesSince } from './status-since';
 import {
   CancelTaskGroupResult,
   TaskClaimType,
@@ -166,16 +167,22 @@ export class QueueResolver {
   }
 
   @Subscription(() => TaskStatusType, {
-    description: 'Each status change of any task of a group. Needs `queue:subscribe:<schedulerId>/<taskGroupId>/*`.',
+    description:
+      'Each status change of any task of a group. With `since` (the latest `changedAt` you saw, or when you last had the stream), it first sends the current status of each task defined or changed since then (from 5 seconds before it: the times come from several machines’ clocks, so a status you saw just before may come again, with the same `changes`), then only statuses with more changes than the last sent of their task. Needs `queue:subscribe:<schedulerId>/<taskGroupId>/*`.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GatewayContext;
       const group = await getTaskGroup(ctx, { taskGroupId: args.taskGroupId });
       if (!group) throw new ResourceNotFound(`task group ${args.taskGroupId} does not exist`);
       await subscribeScope(ctx, group, '*');
+      if (args.since != null) return groupStatusesSince(ctx.core, args.taskGroupId, args.since);
       return eventStream<TaskStatusEvent>(ctx.core.events, topics.group(args.taskGroupId));
     },
   })
-  taskGroupChanged(@Root() event: TaskStatusEvent, @Arg('taskGroupId', () => ID, { description: 'The group.' }) _taskGroupId: string): TaskStatusView {
+  taskGroupChanged(
+    @Root() event: TaskStatusEvent,
+    @Arg('taskGroupId', () => ID, { description: 'The group.' }) _taskGroupId: string,
+    @Arg('since', () => DateTimeResolver, { nullable: true, description: 'Resume with the tasks changed since this time.' }) _since?: Date,
+  ): TaskStatusView {
     return event.status;
   }
 

@@ -143,6 +143,44 @@ describe.each(databaseKinds)('queue subscriptions on %s', (kind) => {
     expect(seen()).toHaveLength(9);
   });
 
+  it('resumes a group’s stream from a time: the tasks changed since, then live changes, each once', async () => {
+    const RESUME = 'subscription ($g: ID!, $since: DateTime) { taskGroupChanged(taskGroupId: $g, since: $since) { taskId state changes changedAt runs { scheduled started resolved } } }';
+    const queue = uniqueQueue();
+    const taskGroupId = newTaskId();
+    const ids = [newTaskId(), newTaskId(), newTaskId()];
+    await t.ok(CREATE_GRAPH, { tasks: ids.map((taskId) => ({ taskId, task: makeTask({ taskQueueId: queue, taskGroupId }) })) }, t.root);
+    const [c0] = await claim(t, queue);
+    await report(t, 'reportCompleted', c0.status.taskId, c0.runId, c0.auth);
+    const statuses = (sub: Subscription) => sub.events.map((e) => e.data!.taskGroupChanged);
+
+    // Away for the last minute: every task of the group changed since, each comes once, as it is now.
+    const resumed = subscribe(RESUME, { g: taskGroupId, since: new Date(Date.now() - 60_000).toISOString() });
+    await resumed.waitFor(3);
+    const caughtUp = new Map(statuses(resumed).map((s) => [s.taskId, s]));
+    expect([...caughtUp.keys()].sort()).toEqual([...ids].sort());
+    expect(caughtUp.get(c0.status.taskId)).toMatchObject({ state: 'completed', changes: 3 });
+    const done = caughtUp.get(c0.status.taskId)!;
+    expect(done.changedAt).toBe(done.runs[0].resolved);
+    for (const taskId of ids.filter((id) => id !== c0.status.taskId)) expect(caughtUp.get(taskId)).toMatchObject({ state: 'pending', changes: 1 });
+
+    // Then live: the next claim once.
+    const [c1] = await claim(t, queue);
+    await resumed.waitFor(4);
+    expect(statuses(resumed)[3]).toMatchObject({ taskId: c1.status.taskId, state: 'running', changes: 2 });
+
+    // Resumed from a time after every change: nothing is sent until the next one.
+    const upToDate = subscribe(RESUME, { g: taskGroupId, since: new Date(Date.now() + 60_000).toISOString() });
+    const plain = subscribe(GROUP_CHANGED, { g: taskGroupId });
+    await untilLive(plain, () => changePriority(t, ids.find((id) => id !== c0.status.taskId && id !== c1.status.taskId)!, 'lowest'));
+    await report(t, 'reportCompleted', c1.status.taskId, c1.runId, c1.auth);
+    await upToDate.waitFor(1);
+    await sleep(300);
+    expect(statuses(upToDate).filter((s) => s.taskId === c1.status.taskId).map((s) => [s.state, s.changes])).toEqual([['completed', 3]]);
+    expect(statuses(resumed).length).toBeGreaterThanOrEqual(5);
+    const seenOf = (taskId: string) => statuses(resumed).filter((s) => s.taskId === taskId).map((s) => s.changes as number);
+    for (const taskId of ids) expect(seenOf(taskId)).toEqual([...new Set(seenOf(taskId))].sort((a, b) => a - b));
+  });
+
   it('announces a group resolved each time it drains, and not while a task is open', async () => {
     const queue = uniqueQueue();
     const taskGroupId = newTaskId();
