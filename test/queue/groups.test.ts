@@ -25,6 +25,19 @@ describe.each(databaseKinds)('task groups on %s', (kind) => {
     expect(result.errors![0].message).toContain('sched-a');
   });
 
+  it('creates tasks of a new group sent in parallel, and refuses a parallel one of another schedulerId with CONFLICT', async () => {
+    // A decision task creates its graph's tasks at once; the first of them makes the group.
+    const taskGroupId = newTaskId();
+    const create = (schedulerId: string) => t.gql(CREATE_TASK, { taskId: newTaskId(), task: makeTask({ taskQueueId: uniqueQueue(), taskGroupId, schedulerId }) }, t.root);
+    const schedulers = [...Array(20).fill('sched-a'), 'sched-b'];
+    const results = await Promise.all(schedulers.map(create));
+    // Whichever came first owns the group: every task of its schedulerId is in, every other refused.
+    const group = await t.ok(`query ($g: ID!) { taskGroup(taskGroupId: $g) { schedulerId counts { total } } }`, { g: taskGroupId });
+    const owner = group.taskGroup.schedulerId;
+    results.forEach((r, i) => expect(schedulers[i] === owner ? r.errors : errorCode(r)).toEqual(schedulers[i] === owner ? undefined : 'CONFLICT'));
+    expect(group.taskGroup.counts.total).toBe(schedulers.filter((s) => s === owner).length);
+  });
+
   it('refuses a graph whose tasks of one group name two schedulerIds with CONFLICT', async () => {
     const taskGroupId = newTaskId();
     const tasks = ['sched-a', 'sched-b'].map((schedulerId) => ({ taskId: newTaskId(), task: makeTask({ taskGroupId, schedulerId }) }));

@@ -3,7 +3,7 @@
 // task; a different definition is a conflict.
 import { EntityManager, In } from 'typeorm';
 import { insertRows } from '../../db/rows';
-import { inTransaction } from '../../db/transaction';
+import { forUpdate, inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { publishChanges, QueueChanges, statusesAfter } from '../events';
@@ -148,10 +148,13 @@ async function checkGroups(tx: EntityManager, definitions: TaskDefinition[]): Pr
   const groups = await repo.findBy({ taskGroupId: In([...wanted.keys()]) });
   const known = new Map(groups.map((g) => [g.taskGroupId, g]));
   for (const [taskGroupId, def] of wanted) {
-    const group = known.get(taskGroupId);
+    let group = known.get(taskGroupId);
     if (!group) {
-      await repo.insert({ taskGroupId, schedulerId: def.schedulerId, projectId: def.projectId, expires: def.expires, sealed: null });
-      continue;
+      // Tasks of a new group are often created in parallel (a decision task): the first insert
+      // wins, the others wait for it to commit and then find its row, read with a lock.
+      const fresh = { taskGroupId, schedulerId: def.schedulerId, projectId: def.projectId, expires: def.expires, sealed: null };
+      await repo.createQueryBuilder().insert().orIgnore().values(fresh).execute();
+      group = (await repo.findOne({ where: { taskGroupId }, ...forUpdate(tx) }))!;
     }
     if (group.schedulerId !== def.schedulerId) {
       throw new RequestConflict(`task group ${taskGroupId} belongs to schedulerId ${group.schedulerId}, not ${def.schedulerId}`, { taskGroupId });
