@@ -5,7 +5,8 @@
  * Run: npx tsx bench/queue-throughput/lifecycle.ts
  * Sizes: BENCH_TASKS (20000), BENCH_BATCH (500 per createTaskGraph, no dependencies, one task
  * group per batch), BENCH_CREATORS (2 in parallel), BENCH_WORKERS (8), BENCH_CLAIM (32 per
- * claimWork), BENCH_REPORTERS (4 reportCompleted in flight per worker). BENCH_PROFILE=1 adds the
+ * claimWork), BENCH_REPORTERS (unset: a worker reports all it claimed in one reportRuns request;
+ * N: one reportCompleted per run with its task credentials, N in flight per worker). BENCH_PROFILE=1 adds the
  * statements that took the gateway's database time; BENCH_SKIP_BASELINE=1 runs the gateway only
  * (for a CPU profile: node --cpu-prof --import tsx bench/queue-throughput/lifecycle.ts).
  * BENCH_EXPERIMENT tries proposed fixes on the bench's own database (see bench/support/experiments.ts).
@@ -19,7 +20,7 @@ import { runLifecycle, type LifecycleDriver, type LifecycleResult, type Lifecycl
 import { countStates, runSqlBaseline, type SqlBaselineResult } from '../support/queue-sql';
 import { installSqlProfile, printSqlProfile, printStatementExamples, profiling, resetSqlProfile } from '../support/sql-profile';
 import { latencyRow, ms, perSecond, ratio } from '../support/stats';
-import { benchQueue, claimWork, CREATE_GRAPH, reportCompleted, trivialTask } from '../support/tasks';
+import { benchQueue, claimWork, CREATE_GRAPH, reportCompleted, reportRunsCompleted, trivialTask } from '../support/tasks';
 
 const sizes: LifecycleSizes = {
   tasks: sizeFromEnv('BENCH_TASKS', 20_000),
@@ -27,7 +28,8 @@ const sizes: LifecycleSizes = {
   creators: sizeFromEnv('BENCH_CREATORS', 2),
   workers: sizeFromEnv('BENCH_WORKERS', 8),
   claim: sizeFromEnv('BENCH_CLAIM', 32),
-  reporters: sizeFromEnv('BENCH_REPORTERS', 4),
+  // Unset: each worker reports all it claimed in one reportRuns request.
+  reporters: process.env.BENCH_REPORTERS ? sizeFromEnv('BENCH_REPORTERS', 4) : 0,
 };
 const WARMUP_TASKS = 200;
 
@@ -49,9 +51,11 @@ async function runGateway(): Promise<GatewayRun> {
         if (data.createTaskGraph.some((s) => s.state !== 'pending')) throw new Error('a created task is not pending');
       },
       claim: ({ workerId, tasks, signal }) => claimWork(client, { taskQueueId, workerId, tasks, signal }),
-      async reportCompleted(run) {
-        const state = await reportCompleted(client, { taskId: run.taskId, runId: run.runId, auth: run.auth! });
-        if (state !== 'completed') throw new Error(`task ${run.taskId} is ${state} after reportCompleted`);
+      async reportCompleted(runs) {
+        // One run: reportCompleted with its task credentials; several: reportRuns as the worker that claimed them.
+        const states = runs.length === 1 ? [await reportCompleted(client, { ...runs[0], auth: runs[0].auth! })] : await reportRunsCompleted(client, runs);
+        const wrong = states.findIndex((state) => state !== 'completed');
+        if (wrong >= 0) throw new Error(`task ${runs[wrong].taskId} is ${states[wrong]} after it was reported completed`);
       },
     });
     // A few tasks on a queue of their own first, so the figures do not include compiling the
@@ -77,12 +81,13 @@ async function main(): Promise<void> {
   console.log(await describeSetup());
   console.log(
     `${sizes.tasks.toLocaleString('en-US')} tasks: createTaskGraph batches of ${sizes.batch} (no dependencies, one group per batch), ${sizes.creators} creators in parallel; ` +
-      `${sizes.workers} workers claiming ${sizes.claim} at a time, ${sizes.reporters} reportCompleted in flight per worker`,
+      `${sizes.workers} workers claiming ${sizes.claim} at a time, ` +
+      (sizes.reporters ? `${sizes.reporters} reportCompleted in flight per worker` : 'each reporting all it claimed in one reportRuns'),
   );
   const gateway = await runGateway();
   const g = gateway.result;
   if (process.env.BENCH_SKIP_BASELINE === '1') {
-    console.table({ 'gateway: createTaskGraph': latencyRow(g.createMs), 'gateway: claimWork': latencyRow(g.claimMs), 'gateway: reportCompleted': latencyRow(g.reportMs) });
+    console.table({ 'gateway: createTaskGraph': latencyRow(g.createMs), 'gateway: claimWork': latencyRow(g.claimMs), 'gateway: reports': latencyRow(g.reportMs) });
     console.table({ gateway: cpuColumns(g, sizes.tasks) });
     const problems = check('gateway', sizes.tasks, g, gateway.states, gateway.runs);
     console.log(`gateway: InnoDB deadlocks during the run ${gateway.deadlocks}; requests retried after an internal error: ${gateway.retries}`);
@@ -96,10 +101,10 @@ async function main(): Promise<void> {
   console.table({
     'gateway: createTaskGraph': latencyRow(g.createMs),
     'gateway: claimWork': latencyRow(g.claimMs),
-    'gateway: reportCompleted': latencyRow(g.reportMs),
+    'gateway: reports': latencyRow(g.reportMs),
     'baseline: create batch': latencyRow(b.createMs),
     'baseline: claim': latencyRow(b.claimMs),
-    'baseline: resolve': latencyRow(b.reportMs),
+    'baseline: reports': latencyRow(b.reportMs),
   });
   const gRate = (sizes.tasks * 1000) / g.elapsedMs;
   const bRate = (sizes.tasks * 1000) / b.elapsedMs;

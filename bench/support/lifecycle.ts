@@ -1,7 +1,7 @@
 // The create → claim → complete loop of the throughput benchmark, written once over a driver so
 // the gateway run and the SQL baseline have the very same concurrency: `creators` submitting
-// batches in parallel while `workers` each claim up to `claim` tasks at a time and report them
-// with `reporters` reports in flight per worker.
+// batches in parallel while `workers` each claim up to `claim` tasks at a time and report them,
+// all in one call (`reporters` 0) or one by one with `reporters` reports in flight per worker.
 import slugid from 'slugid';
 import { databaseCpuMs } from './env';
 
@@ -11,6 +11,7 @@ export interface LifecycleSizes {
   creators: number;
   workers: number;
   claim: number;
+  /** Reports in flight per worker, one run each; 0: a worker reports all it claimed in one call. */
   reporters: number;
 }
 
@@ -29,7 +30,8 @@ export interface LifecycleDriver {
   createBatch(batch: Batch): Promise<void>;
   /** Claims up to `tasks`; may wait for work (a long poll) until `signal` aborts. */
   claim(props: { workerId: string; tasks: number; signal: AbortSignal }): Promise<RunRef[]>;
-  reportCompleted(run: RunRef): Promise<void>;
+  /** Reports runs completed: one, or all a worker claimed at once. */
+  reportCompleted(runs: RunRef[]): Promise<void>;
 }
 
 export interface LifecycleResult {
@@ -94,18 +96,22 @@ export async function runLifecycle(driver: LifecycleDriver, sizes: LifecycleSize
         if (claimed.has(run.taskId)) result.claimedTwice += 1;
         claimed.add(run.taskId);
       }
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(sizes.reporters, runs.length) }, async () => {
-          while (next < runs.length) {
-            const run = runs[next++];
-            const r = performance.now();
-            await driver.reportCompleted(run);
-            result.reportMs.push(performance.now() - r);
-            result.completed += 1;
-          }
-        }),
-      );
+      const report = async (reported: RunRef[]) => {
+        const r = performance.now();
+        await driver.reportCompleted(reported);
+        result.reportMs.push(performance.now() - r);
+        result.completed += reported.length;
+      };
+      if (sizes.reporters === 0) {
+        if (runs.length) await report(runs);
+      } else {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: Math.min(sizes.reporters, runs.length) }, async () => {
+            while (next < runs.length) await report([runs[next++]]);
+          }),
+        );
+      }
       if (result.completed >= sizes.tasks) {
         result.elapsedMs = performance.now() - started;
         const cpu = process.cpuUsage(cpuBefore);

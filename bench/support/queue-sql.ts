@@ -8,6 +8,7 @@
 // entities/queue/sql/claim.ts and entities/provisioning/worker-activity.ts.
 import { EventEmitter } from 'node:events';
 import type mysql from 'mysql2/promise';
+import { GroupCommit } from '../../entities/db/group-commit';
 import { DEADLOCK_RETRIES, experiment, isDeadlock } from './experiments';
 import { openBaselineDatabase } from './gateway';
 import { runLifecycle, type Batch, type LifecycleDriver, type LifecycleResult, type LifecycleSizes, type RunRef } from './lifecycle';
@@ -26,7 +27,10 @@ const SELECT_GROUPS = (n: number) =>
   '`TaskGroup`.`expires` AS `TaskGroup_expires`, `TaskGroup`.`sealed` AS `TaskGroup_sealed` FROM `task_groups` `TaskGroup` WHERE ((`TaskGroup`.`task_group_id` IN (' +
   marks(n) +
   ')))';
-const INSERT_GROUP = 'INSERT INTO `task_groups`(`task_group_id`, `scheduler_id`, `project_id`, `expires`, `sealed`) VALUES (?, ?, ?, ?, ?)';
+const INSERT_GROUP = 'INSERT  IGNORE INTO `task_groups`(`task_group_id`, `scheduler_id`, `project_id`, `expires`, `sealed`) VALUES (?, ?, ?, ?, ?)';
+const LOCK_GROUP =
+  'SELECT `TaskGroup`.`task_group_id` AS `TaskGroup_task_group_id`, `TaskGroup`.`scheduler_id` AS `TaskGroup_scheduler_id`, `TaskGroup`.`project_id` AS `TaskGroup_project_id`, ' +
+  '`TaskGroup`.`expires` AS `TaskGroup_expires`, `TaskGroup`.`sealed` AS `TaskGroup_sealed` FROM `task_groups` `TaskGroup` WHERE ((`TaskGroup`.`task_group_id` = ?)) LIMIT 1 FOR UPDATE';
 const INSERT_TASKS = (rows: number) => `INSERT INTO \`tasks\`(${TASK_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(TASK_COLUMNS.length)})`).join(', ')}`;
 const CLAIM_SELECT = (n: number) => `SELECT ${aliased('t', TASK_COLUMNS)} FROM \`tasks\` \`t\`
       WHERE \`t\`.\`task_queue_id\` = ? AND \`t\`.\`state\` = 'pending' AND \`t\`.\`deadline\` > ?
@@ -39,12 +43,14 @@ const CLAIM_TASKS = (n: number) => `UPDATE \`tasks\` SET \`state\` = 'running', 
 const CLAIM_RUNS = (n: number) =>
   `UPDATE \`task_runs\` SET \`state\` = 'running', \`worker_group\` = ?, \`worker_id\` = ?, \`taken_until\` = ?, \`started\` = ? WHERE \`task_id\` IN (${marks(n)}) AND \`state\` = 'pending'`;
 const RUNS_OF = (n: number) => `SELECT ${aliased('r', RUN_COLUMNS)} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${marks(n)}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``;
-const LOCK_TASK_WITH_RUNS =
+const LOCK_TASKS_WITH_RUNS = (n: number) =>
   `SELECT ${aliased('t', TASK_COLUMNS)}, ${aliased('r', RUN_COLUMNS)} FROM \`tasks\` \`t\` LEFT JOIN \`task_runs\` \`r\` ON \`r\`.\`task_id\` = \`t\`.\`task_id\` ` +
-  'WHERE `t`.`task_id` = ? ORDER BY `r`.`run_id` FOR UPDATE';
-const RESOLVE_RUN = 'UPDATE `task_runs` SET `state` = ?, `reason_resolved` = ?, `resolved` = ?, `taken_until` = NULL WHERE `task_id` = ? AND `run_id` = ? AND `state` IN (?, ?)';
-const RESOLVE_TASK = 'UPDATE `tasks` SET `state` = ?, `pending_since` = NULL, `taken_until` = NULL, `run_count` = ?, `first_resolved` = ? WHERE `task_id` = ?';
-const DEPENDENTS = 'SELECT `dependent_task_id`, `requires` FROM `task_dependencies` WHERE `required_task_id` = ? AND `satisfied` = 0';
+  `WHERE \`t\`.\`task_id\` IN (${marks(n)}) ORDER BY \`t\`.\`task_id\`, \`r\`.\`run_id\` FOR UPDATE`;
+const RESOLVE_RUNS = (n: number) =>
+  `UPDATE \`task_runs\` SET \`state\` = ?, \`reason_resolved\` = ?, \`resolved\` = ?, \`taken_until\` = NULL WHERE \`task_id\` IN (${marks(n)}) AND \`state\` IN (?, ?)`;
+const RESOLVE_TASKS = (n: number) =>
+  `UPDATE \`tasks\` SET \`state\` = ?, \`pending_since\` = NULL, \`taken_until\` = NULL, \`first_resolved\` = COALESCE(\`first_resolved\`, ?) WHERE \`task_id\` IN (${marks(n)})`;
+const DEPENDENTS = (n: number) => `SELECT \`required_task_id\`, \`dependent_task_id\`, \`requires\` FROM \`task_dependencies\` WHERE \`required_task_id\` IN (${marks(n)}) AND \`satisfied\` = 0`;
 const GROUP_OPEN_EXISTS = "SELECT 1 FROM `tasks` WHERE `task_group_id` = ? AND `state` IN ('unscheduled', 'pending', 'running') LIMIT 1";
 
 const CLAIM_TIMEOUT_MS = 1200 * 1000;
@@ -92,6 +98,7 @@ const INSERT_RUNS = (rows: number) => `INSERT INTO \`task_runs\`(${RUN_COLUMNS.m
 /** The baseline's driver: one task queue, woken like claimWork's long poll by an in-process event. */
 export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDriver {
   const pending = new EventEmitter().setMaxListeners(0);
+  const reports = reportBatcher(pool);
   return {
     async createBatch(batch: Batch) {
       const now = new Date();
@@ -101,7 +108,10 @@ export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDrive
       await inTransaction(pool, async (conn) => {
         await conn.query(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` IN (${marks(batch.taskIds.length)})))`, batch.taskIds);
         const [groups] = await conn.query<mysql.RowDataPacket[]>(SELECT_GROUPS(1), [batch.taskGroupId]);
-        if (!groups.length) await conn.query(INSERT_GROUP, [batch.taskGroupId, '-', 'none', expires, null]);
+        if (!groups.length) {
+          await conn.query(INSERT_GROUP, [batch.taskGroupId, '-', 'none', expires, null]);
+          await conn.query(LOCK_GROUP, [batch.taskGroupId]);
+        }
         for (let i = 0; i < batch.taskIds.length; i += 500) {
           const ids = batch.taskIds.slice(i, i + 500);
           const values = ids.flatMap((taskId) => [
@@ -133,21 +143,37 @@ export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDrive
       }
     },
 
-    async reportCompleted(run: RunRef) {
-      const now = new Date();
-      await inTransaction(pool, async (conn) => {
-        const [rows] = await conn.query<mysql.RowDataPacket[]>(LOCK_TASK_WITH_RUNS, [run.taskId]);
-        const task = rows[0];
-        const current = rows.find((row) => row.r_run_id === run.runId);
-        if (!task || current?.r_state !== 'running') throw new Error(`run ${run.runId} of ${run.taskId} is not running`);
-        const [resolved] = await conn.query<mysql.ResultSetHeader>(RESOLVE_RUN, ['completed', 'completed', now, run.taskId, run.runId, 'pending', 'running']);
-        if (!resolved.affectedRows) throw new Error(`run ${run.runId} of ${run.taskId} is already resolved`);
-        await conn.query(RESOLVE_TASK, ['completed', task.t_run_count, task.t_first_resolved ?? now, run.taskId]);
-        if (task.t_first_resolved === null) await conn.query(DEPENDENTS, [run.taskId]);
-        await conn.query(GROUP_OPEN_EXISTS, [task.t_task_group_id]);
-      });
-    },
+    reportCompleted: async (runs: RunRef[]) => void (await Promise.all(runs.map((run) => reports.submit(run)))),
   };
+}
+
+/**
+ * Completed reports committed in groups, as the gateway's report-batch.ts does: those that come
+ * while others commit go together, two groups at a time, at most 64 in one.
+ */
+function reportBatcher(pool: mysql.Pool): GroupCommit<RunRef, void> {
+  return new GroupCommit<RunRef, void>(
+    async (runs) => {
+      const now = new Date();
+      const ids = runs.map((run) => run.taskId);
+      await inTransaction(pool, async (conn) => {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(LOCK_TASKS_WITH_RUNS(ids.length), ids);
+        for (const run of runs) {
+          const current = rows.find((row) => row.t_task_id === run.taskId && row.r_run_id === run.runId);
+          if (current?.r_state !== 'running') throw new Error(`run ${run.runId} of ${run.taskId} is not running`);
+        }
+        const [resolved] = await conn.query<mysql.ResultSetHeader>(RESOLVE_RUNS(ids.length), ['completed', 'completed', now, ...ids, 'pending', 'running']);
+        if (resolved.affectedRows !== ids.length) throw new Error(`resolved ${resolved.affectedRows} of ${ids.length} runs`);
+        await conn.query(RESOLVE_TASKS(ids.length), ['completed', now, ...ids]);
+        const first = runs.filter((run) => rows.some((row) => row.t_task_id === run.taskId && row.t_first_resolved === null)).map((run) => run.taskId);
+        if (first.length) await conn.query(DEPENDENTS(first.length), first);
+        const groups = new Set(rows.map((row) => row.t_task_group_id as string));
+        for (const group of groups) await conn.query(GROUP_OPEN_EXISTS, [group]);
+      });
+      return runs.map(() => ({ value: undefined }));
+    },
+    { maxBatch: 64, concurrency: 2, key: (run) => run.taskId },
+  );
 }
 
 async function claimOnce(pool: mysql.Pool, taskQueueId: string, workerId: string, count: number): Promise<RunRef[]> {

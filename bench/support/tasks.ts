@@ -9,6 +9,7 @@ export const CLAIM_WORK = `mutation ($q: String!, $g: String!, $w: String!, $n: 
   claimWork(taskQueueId: $q, workerGroup: $g, workerId: $w, tasks: $n) {
     runId task { taskId payload } credentials { clientId accessToken certificate } } }`;
 export const REPORT_COMPLETED = `mutation ($t: ID!, $r: Int!) { reportCompleted(taskId: $t, runId: $r) { taskId state } }`;
+export const REPORT_RUNS = `mutation ($reports: [RunReportInput!]!) { reportRuns(reports: $reports) { taskId state } }`;
 export const GROUP_COUNTS = `query ($g: ID!) { taskGroup(taskGroupId: $g) { counts { unscheduled pending running completed failed exception total } } }`;
 
 /** A queue of its own for one run: `bench/<12 lowercase characters>`. */
@@ -52,6 +53,13 @@ export async function claimWork(
 export async function reportCompleted(client: GraphqlClient, run: ClaimedRun): Promise<string> {
   const data = await client.request<{ reportCompleted: { state: string } }>(REPORT_COMPLETED, { t: run.taskId, r: run.runId }, { auth: run.auth });
   return data.reportCompleted.state;
+}
+
+/** Reports several runs completed in one request (reportRuns), as the worker that claimed them. */
+export async function reportRunsCompleted(client: GraphqlClient, runs: { taskId: string; runId: number }[], auth?: string): Promise<string[]> {
+  const reports = runs.map((run) => ({ taskId: run.taskId, runId: run.runId, state: 'completed' }));
+  const data = await client.request<{ reportRuns: { state: string }[] }>(REPORT_RUNS, { reports }, { auth });
+  return data.reportRuns.map((s) => s.state);
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

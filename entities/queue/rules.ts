@@ -72,7 +72,11 @@ export const scopesFor = {
     };
   },
   claimWork(taskQueueId: string, workerGroup: string, workerId: string) {
-    return { AllOf: [`queue:claim-work:${taskQueueId}`, `queue:worker-id:${workerGroup}/${workerId}`] };
+    return { AllOf: [`queue:claim-work:${taskQueueId}`, scopesFor.workerIdentity(workerGroup, workerId)] };
+  },
+  /** Acting as this worker: claiming for it, and reporting the runs it claimed (reportRuns). */
+  workerIdentity(workerGroup: string, workerId: string) {
+    return `queue:worker-id:${workerGroup}/${workerId}`;
   },
   reclaimTask(taskId: string, runId: number) {
     return `queue:reclaim-task:${taskId}/${runId}`;

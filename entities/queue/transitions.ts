@@ -30,18 +30,32 @@ export async function lockTask(tx: EntityManager, taskId: string): Promise<Task>
  * command locks a task before its runs, so the order is the same everywhere.
  */
 export async function lockTaskWithRuns(tx: EntityManager, taskId: string): Promise<{ task: Task; runs: TaskRun[] }> {
+  const found = (await lockTasksWithRuns(tx, [taskId])).get(taskId);
+  if (!found) throw new ResourceNotFound(`task ${taskId} does not exist`, { taskId });
+  return found;
+}
+
+/** As lockTaskWithRuns, for several tasks in one statement (in key order, as every multi-task lock); missing tasks are left out. */
+export async function lockTasksWithRuns(tx: EntityManager, taskIds: string[]): Promise<Map<string, { task: Task; runs: TaskRun[] }>> {
   const rows: Record<string, unknown>[] = await tx.query(
     `SELECT ${selectColumns(tx, Task, 't')}, ${selectColumns(tx, TaskRun, 'r')} FROM \`tasks\` \`t\` LEFT JOIN \`task_runs\` \`r\` ON \`r\`.\`task_id\` = \`t\`.\`task_id\` ` +
-      `WHERE \`t\`.\`task_id\` = ? ORDER BY \`r\`.\`run_id\`${lockClause(tx)}`,
-    [taskId],
+      `WHERE \`t\`.\`task_id\` IN (${marks(taskIds.length)}) ORDER BY \`t\`.\`task_id\`, \`r\`.\`run_id\`${lockClause(tx)}`,
+    taskIds,
   );
-  if (!rows.length) throw new ResourceNotFound(`task ${taskId} does not exist`, { taskId });
-  const runs: TaskRun[] = [];
+  const found = new Map<string, { task: Task; runs: TaskRun[] }>();
   for (const row of rows) {
+    const taskId = row.t_task_id as string;
+    let entry = found.get(taskId);
+    if (!entry) found.set(taskId, (entry = { task: hydrate(tx, Task, 't', row)!, runs: [] }));
     const run = hydrate(tx, TaskRun, 'r', row);
-    if (run) runs.push(run);
+    if (run) entry.runs.push(run);
   }
-  return { task: hydrate(tx, Task, 't', rows[0])!, runs };
+  return found;
+}
+
+/** `?, ?, …` for an IN list. */
+export function marks(n: number): string {
+  return Array(n).fill('?').join(', ');
 }
 
 function lockClause(tx: EntityManager): string {
@@ -181,26 +195,39 @@ export async function resolveTask(
   ]);
   // Every completion (reruns too) indexes the task's `index.` routes, in this transaction.
   if (state === 'completed') await indexCompletedTask(tx, task);
-  if (firstResolution) await releaseDependents(tx, task, state, now, changes);
+  if (firstResolution) await releaseDependents(tx, [task], now, changes);
   await noteGroupResolved(tx, task, changes);
 }
 
-/** Marks this task's dependency rows satisfied where `requires` allows, and schedules the ready. */
-async function releaseDependents(tx: EntityManager, task: Task, state: string, now: Date, changes: QueueChanges): Promise<void> {
-  const rows: { dependent_task_id: string; requires: string }[] = await tx.query(
-    'SELECT `dependent_task_id`, `requires` FROM `task_dependencies` WHERE `required_task_id` = ? AND `satisfied` = 0',
-    [task.taskId],
+/**
+ * Marks the dependency rows of tasks just resolved for the first time satisfied where `requires`
+ * allows, and schedules the dependents left with nothing to wait for.
+ */
+export async function releaseDependents(tx: EntityManager, resolved: { taskId: string; state: string }[], now: Date, changes: QueueChanges): Promise<void> {
+  const stateOf = new Map(resolved.map((r) => [r.taskId, r.state]));
+  const rows: { required_task_id: string; dependent_task_id: string; requires: string }[] = await tx.query(
+    `SELECT \`required_task_id\`, \`dependent_task_id\`, \`requires\` FROM \`task_dependencies\` WHERE \`required_task_id\` IN (${marks(resolved.length)}) AND \`satisfied\` = 0`,
+    resolved.map((r) => r.taskId),
   );
-  const satisfied = rows.filter((row) => satisfiesRequirement(row.requires, state)).map((row) => row.dependent_task_id);
-  if (!satisfied.length) return;
+  const satisfiedBy = new Map<string, string[]>();
+  for (const row of rows) {
+    if (!satisfiesRequirement(row.requires, stateOf.get(row.required_task_id)!)) continue;
+    const list = satisfiedBy.get(row.required_task_id);
+    if (list) list.push(row.dependent_task_id);
+    else satisfiedBy.set(row.required_task_id, [row.dependent_task_id]);
+  }
+  if (!satisfiedBy.size) return;
+  const dependents = [...new Set([...satisfiedBy.values()].flat())];
   // Two dependencies of one task resolving at once take turns on the dependent: the second then
   // sees the first's mark. Otherwise each sees the other's row unmarked and neither schedules it.
-  await lockTasks(tx, satisfied);
+  await lockTasks(tx, dependents);
   const deps = tx.getRepository(TaskDependency);
-  for (let i = 0; i < satisfied.length; i += 1000) {
-    await deps.update({ requiredTaskId: task.taskId, dependentTaskId: In(satisfied.slice(i, i + 1000)) }, { satisfied: true });
+  for (const [requiredTaskId, satisfied] of satisfiedBy) {
+    for (let i = 0; i < satisfied.length; i += 1000) {
+      await deps.update({ requiredTaskId, dependentTaskId: In(satisfied.slice(i, i + 1000)) }, { satisfied: true });
+    }
   }
-  await scheduleReady(tx, satisfied, now, changes);
+  await scheduleReady(tx, dependents, now, changes);
 }
 
 /** Of `taskIds`, schedules the unscheduled ones with no unsatisfied dependency left. */
@@ -209,7 +236,7 @@ export async function scheduleReady(tx: EntityManager, taskIds: string[], now: D
     const chunk = taskIds.slice(i, i + 1000);
     // A locking read: it sees marks committed since this transaction's snapshot was taken.
     const waiting: { id: string }[] = await tx.query(
-      `SELECT DISTINCT \`dependent_task_id\` AS \`id\` FROM \`task_dependencies\` WHERE \`dependent_task_id\` IN (${chunk.map(() => '?').join(', ')}) AND \`satisfied\` = 0${isMysql(tx) ? ' LOCK IN SHARE MODE' : ''}`,
+      `SELECT DISTINCT \`dependent_task_id\` AS \`id\` FROM \`task_dependencies\` WHERE \`dependent_task_id\` IN (${marks(chunk.length)}) AND \`satisfied\` = 0${isMysql(tx) ? ' LOCK IN SHARE MODE' : ''}`,
       chunk,
     );
     const blocked = new Set(waiting.map((w) => w.id));
@@ -227,7 +254,7 @@ async function lockTasks(tx: EntityManager, taskIds: string[]): Promise<void> {
   const sorted = [...taskIds].sort();
   for (let i = 0; i < sorted.length; i += 1000) {
     const chunk = sorted.slice(i, i + 1000);
-    await tx.query(`SELECT \`task_id\` FROM \`tasks\` WHERE \`task_id\` IN (${chunk.map(() => '?').join(', ')}) ORDER BY \`task_id\` FOR UPDATE`, chunk);
+    await tx.query(`SELECT \`task_id\` FROM \`tasks\` WHERE \`task_id\` IN (${marks(chunk.length)}) ORDER BY \`task_id\` FOR UPDATE`, chunk);
   }
 }
 
@@ -248,7 +275,7 @@ export async function runsOf(tx: EntityManager, taskIds: string[]): Promise<Map<
   const byTask = new Map<string, TaskRun[]>();
   if (!taskIds.length) return byTask;
   const rows: Record<string, unknown>[] = await tx.query(
-    `SELECT ${selectColumns(tx, TaskRun, 'r')} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${taskIds.map(() => '?').join(', ')}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``,
+    `SELECT ${selectColumns(tx, TaskRun, 'r')} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${marks(taskIds.length)}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``,
     taskIds,
   );
   for (const row of rows) {

@@ -5,7 +5,7 @@ import { requireScopes } from '../../entities/auth/require-scopes';
 import { claimWork } from '../../entities/queue/commands/claim-work';
 import { createTask, createTaskGraph } from '../../entities/queue/commands/create-task';
 import { getTaskGroup, getTaskQueue, listDependents, listTaskGroupTasks } from '../../entities/queue/commands/queries';
-import { reclaimTask, reportCompleted, reportException, reportFailed } from '../../entities/queue/commands/run-actions';
+import { reclaimTask, reportCompleted, reportException, reportFailed, reportRuns } from '../../entities/queue/commands/run-actions';
 import { cancelTask, changeTaskPriority, rerunTask, scheduleTask } from '../../entities/queue/commands/task-actions';
 import { cancelTaskGroup, sealTaskGroup, type TaskGroupView } from '../../entities/queue/commands/task-groups';
 import { GroupResolvedEvent, TaskStatusEvent, topics } from '../../entities/queue/events';
@@ -17,6 +17,7 @@ import { eventStream } from '../common/event-stream';
 import { groupStatusesSince, statusesSince } from './status-since';
 import {
   CancelTaskGroupResult,
+  RunReportInput,
   TaskClaimType,
   TaskGraphEntry,
   TaskGroupCountsType,
@@ -100,6 +101,18 @@ export class QueueResolver {
   @Mutation(() => TaskStatusType, { description: 'Resolves a run as failed (idempotent).' })
   reportFailed(@Ctx() ctx: GatewayContext, @Arg('taskId', () => ID, ID_ARG) taskId: string, @Arg('runId', () => Int, RUN_ARG) runId: number) {
     return reportFailed(ctx, { taskId, runId });
+  }
+
+  @Mutation(() => [TaskStatusType], {
+    nullable: 'items',
+    description:
+      'Resolves up to 64 runs as completed or failed in one request, committed together (for a worker that ran several tasks). ' +
+      'Each is allowed by the run’s task credentials (`queue:resolve-task:<taskId>/<runId>`) or by the identity of the worker that claimed it ' +
+      '(`queue:worker-id:<workerGroup>/<workerId>`, which a worker’s own credentials hold), and answered as reportCompleted or reportFailed would: ' +
+      'a report refused is null in the list, with its error at its index.',
+  })
+  reportRuns(@Ctx() ctx: GatewayContext, @Arg('reports', () => [RunReportInput], { description: 'The runs and how each ended.' }) reports: RunReportInput[]) {
+    return reportRuns(ctx, reports);
   }
 
   @Mutation(() => TaskStatusType, { description: 'Resolves a run as an exception; worker-shutdown and intermittent-task retry while retries are left.' })

@@ -168,6 +168,18 @@ export class TaskGraphEntry {
   task!: TaskInput;
 }
 
+@InputType({ description: 'One run reported by reportRuns.' })
+export class RunReportInput {
+  @Field(() => ID, { description: 'The task’s slugid.' })
+  taskId!: string;
+
+  @Field(() => Int, { description: 'The run’s number.' })
+  runId!: number;
+
+  @Field(() => String, { description: '`completed` or `failed` (reportException reports an exception).' })
+  state!: string;
+}
+
 @ObjectType('Task', { description: 'A task’s definition and its status.' })
 export class TaskType {
   @Field(() => ID, { description: 'The task’s slugid.' })

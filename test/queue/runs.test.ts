@@ -5,7 +5,7 @@ import { databaseKinds } from '../support/databases';
 import { makeClient } from '../support/factories';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { errorCode } from '../support/graphql';
-import { changePriority, claim, claimAndComplete, createTask, reclaim, report, reportException, sleep, status, taskAction, uniqueQueue } from '../support/tasks';
+import { changePriority, claim, claimAndComplete, createTask, newTaskId, reclaim, report, reportException, sleep, status, taskAction, uniqueQueue } from '../support/tasks';
 
 describe.each(databaseKinds)('runs on %s', (kind) => {
   let t: TestGateway;
@@ -59,6 +59,97 @@ describe.each(databaseKinds)('runs on %s', (kind) => {
       const result = await report(t, 'reportCompleted', task.taskId, 0, t.root);
       expect(errorCode(result)).toBe('CONFLICT');
       expect(result.errors![0].message).toContain('pending');
+    });
+  });
+
+  describe('reports arriving together', () => {
+    it('resolves each as it would alone: its own answer, dependents released, a refused one refused, a repeat answered alike', async () => {
+      const queue = uniqueQueue();
+      const taskGroupId = newTaskId();
+      const builds = await Promise.all(Array.from({ length: 40 }, () => createTask(t, { taskQueueId: queue, taskGroupId })));
+      const toComplete = builds.slice(0, 30).map((b) => b.taskId);
+      const toFail = builds.slice(30).map((b) => b.taskId);
+      const later = uniqueQueue();
+      const afterCompleted = await createTask(t, { taskQueueId: later, taskGroupId, dependencies: toComplete });
+      const afterResolved = await createTask(t, { taskQueueId: later, taskGroupId, dependencies: toFail, requires: 'all-resolved' });
+      const blocked = await createTask(t, { taskQueueId: later, taskGroupId, dependencies: [toComplete[0], toFail[0]] });
+      const claims = [...(await claim(t, queue, { tasks: 32 })), ...(await claim(t, queue, { tasks: 32 }))];
+      expect(claims).toHaveLength(40);
+      const claimOf = new Map(claims.map((c) => [c.task.taskId, c]));
+
+      const sent = [
+        ...toComplete.map((taskId) => ({ taskId, what: 'reportCompleted' as const, runId: 0 })),
+        ...toFail.map((taskId) => ({ taskId, what: 'reportFailed' as const, runId: 0 })),
+        { taskId: toComplete[1], what: 'reportCompleted' as const, runId: 0 }, // sent twice at once
+        { taskId: toComplete[2], what: 'reportCompleted' as const, runId: 1 }, // no such run
+      ];
+      const answers = await Promise.all(sent.map((r) => report(t, r.what, r.taskId, r.runId, r.runId === 0 ? claimOf.get(r.taskId)!.auth : t.root)));
+
+      answers.slice(0, 40).forEach((answer, i) => {
+        expect(answer.errors).toBeUndefined();
+        const s = answer.data![sent[i].what];
+        expect(s.state).toBe(sent[i].what === 'reportCompleted' ? 'completed' : 'failed');
+        expect(s.runs).toHaveLength(1);
+        expect(s.runs[0].state).toBe(s.state);
+      });
+      expect(answers[40].data!.reportCompleted).toEqual(answers[1].data!.reportCompleted);
+      expect(errorCode(answers[41])).toBe('CONFLICT');
+      for (const [i, taskId] of [...toComplete, ...toFail].entries()) expect((await status(t, taskId)).state).toBe(i < 30 ? 'completed' : 'failed');
+      expect((await status(t, afterCompleted.taskId)).state).toBe('pending');
+      expect((await status(t, afterResolved.taskId)).state).toBe('pending');
+      expect((await status(t, blocked.taskId)).state).toBe('unscheduled');
+    });
+  });
+
+  describe('reportRuns', () => {
+    const REPORT_RUNS = `mutation ($reports: [RunReportInput!]!) { reportRuns(reports: $reports) { taskId state runs { runId state reasonResolved } } }`;
+
+    it('lets a worker report the runs it claimed with its own credentials, each answered or refused on its own', async () => {
+      const queue = uniqueQueue();
+      const worker = await makeClient(t, { scopes: [`queue:claim-work:${queue}`, 'queue:worker-id:test-group/worker-1'] });
+      const [a, b, c, other] = await Promise.all([1, 2, 3, 4].map(() => createTask(t, { taskQueueId: queue })));
+      const mine = await claim(t, queue, { tasks: 3, auth: worker.auth });
+      const [theirs] = await claim(t, queue, { workerId: 'worker-2' });
+      expect(new Set(mine.map((m) => m.task.taskId))).toEqual(new Set([a.taskId, b.taskId, c.taskId]));
+      expect(theirs.task.taskId).toBe(other.taskId);
+
+      const result = await t.gql(
+        REPORT_RUNS,
+        {
+          reports: [
+            { taskId: a.taskId, runId: 0, state: 'completed' },
+            { taskId: b.taskId, runId: 0, state: 'failed' },
+            { taskId: c.taskId, runId: 1, state: 'completed' }, // no such run
+            { taskId: other.taskId, runId: 0, state: 'completed' }, // claimed by another worker
+          ],
+        },
+        worker.auth,
+      );
+      expect(result.data!.reportRuns.map((s: any) => s?.state ?? null)).toEqual(['completed', 'failed', null, null]);
+      expect(result.data!.reportRuns[0].runs).toEqual([{ runId: 0, state: 'completed', reasonResolved: 'completed' }]);
+      const errorAt = (i: number) => result.errors!.find((e: any) => e.path.join('.') === `reportRuns.${i}`);
+      expect(errorAt(2)!.extensions!.code).toBe('CONFLICT');
+      expect(errorAt(3)!.extensions!.code).toBe('INSUFFICIENT_SCOPES');
+      expect(errorAt(3)!.message).toContain(`queue:resolve-task:${other.taskId}/0`);
+      expect((await status(t, c.taskId)).state).toBe('running');
+      expect((await status(t, other.taskId)).state).toBe('running');
+
+      // The same reports again answer alike; a run's own task credentials also do.
+      const again = await t.gql(REPORT_RUNS, { reports: [{ taskId: a.taskId, runId: 0, state: 'completed' }] }, worker.auth);
+      expect(again.data!.reportRuns).toEqual([result.data!.reportRuns[0]]);
+      const byTask = await t.gql(REPORT_RUNS, { reports: [{ taskId: other.taskId, runId: 0, state: 'failed' }] }, theirs.auth);
+      expect(byTask.errors).toBeUndefined();
+      expect(byTask.data!.reportRuns[0].state).toBe('failed');
+    });
+
+    it.each([
+      ['no runs', []],
+      ['65 runs', Array.from({ length: 65 }, () => ({ taskId: newTaskId(), runId: 0, state: 'completed' }))],
+      ['an exception', [{ taskId: newTaskId(), runId: 0, state: 'exception' }]],
+    ])('refuses %s with BAD_USER_INPUT', async (_what, reports) => {
+      const result = await t.gql(REPORT_RUNS, { reports }, t.root);
+      expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors![0].message).toMatch(/reports/);
     });
   });
 
