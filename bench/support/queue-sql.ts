@@ -27,7 +27,7 @@ const SELECT_GROUPS = (n: number) =>
   '`TaskGroup`.`expires` AS `TaskGroup_expires`, `TaskGroup`.`sealed` AS `TaskGroup_sealed` FROM `task_groups` `TaskGroup` WHERE ((`TaskGroup`.`task_group_id` IN (' +
   marks(n) +
   ')))';
-const INSERT_GROUP = 'INSERT  IGNORE INTO `task_groups`(`task_group_id`, `scheduler_id`, `project_id`, `expires`, `sealed`) VALUES (?, ?, ?, ?, ?)';
+const INSERT_GROUP = 'INSERT IGNORE INTO `task_groups` (`task_group_id`, `scheduler_id`, `project_id`, `expires`, `sealed`) VALUES (?, ?, ?, ?, NULL)';
 const LOCK_GROUP =
   'SELECT `TaskGroup`.`task_group_id` AS `TaskGroup_task_group_id`, `TaskGroup`.`scheduler_id` AS `TaskGroup_scheduler_id`, `TaskGroup`.`project_id` AS `TaskGroup_project_id`, ' +
   '`TaskGroup`.`expires` AS `TaskGroup_expires`, `TaskGroup`.`sealed` AS `TaskGroup_sealed` FROM `task_groups` `TaskGroup` WHERE ((`TaskGroup`.`task_group_id` = ?)) LIMIT 1 FOR UPDATE';
@@ -109,8 +109,8 @@ export function sqlDriver(pool: mysql.Pool, taskQueueId: string): LifecycleDrive
         await conn.query(`${SELECT_TASKS} WHERE ((\`Task\`.\`task_id\` IN (${marks(batch.taskIds.length)})))`, batch.taskIds);
         const [groups] = await conn.query<mysql.RowDataPacket[]>(SELECT_GROUPS(1), [batch.taskGroupId]);
         if (!groups.length) {
-          await conn.query(INSERT_GROUP, [batch.taskGroupId, '-', 'none', expires, null]);
-          await conn.query(LOCK_GROUP, [batch.taskGroupId]);
+          const [inserted] = await conn.query<mysql.ResultSetHeader>(INSERT_GROUP, [batch.taskGroupId, '-', 'none', expires]);
+          if (!inserted.affectedRows) await conn.query(LOCK_GROUP, [batch.taskGroupId]);
         }
         for (let i = 0; i < batch.taskIds.length; i += 500) {
           const ids = batch.taskIds.slice(i, i + 500);

@@ -2,7 +2,8 @@
 // idempotent per task: the same taskId with an identical definition answers with the existing
 // task; a different definition is a conflict.
 import { EntityManager, In } from 'typeorm';
-import { insertRows } from '../../db/rows';
+import { timeParam } from '../../db/columns';
+import { execute, insertRows } from '../../db/rows';
 import { forUpdate, inTransaction } from '../../db/transaction';
 import { InputError, RequestConflict } from '../../errors';
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
@@ -151,10 +152,16 @@ async function checkGroups(tx: EntityManager, definitions: TaskDefinition[]): Pr
     let group = known.get(taskGroupId);
     if (!group) {
       // Tasks of a new group are often created in parallel (a decision task): the first insert
-      // wins, the others wait for it to commit and then find its row, read with a lock.
+      // wins, the others wait for it to commit, insert nothing and read its row, with a lock.
       const fresh = { taskGroupId, schedulerId: def.schedulerId, projectId: def.projectId, expires: def.expires, sealed: null };
-      await repo.createQueryBuilder().insert().orIgnore().values(fresh).execute();
-      group = (await repo.findOne({ where: { taskGroupId }, ...forUpdate(tx) }))!;
+      const ignore = tx.connection.options.type === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+      const inserted = await execute(tx, `${ignore} INTO \`task_groups\` (\`task_group_id\`, \`scheduler_id\`, \`project_id\`, \`expires\`, \`sealed\`) VALUES (?, ?, ?, ?, NULL)`, [
+        taskGroupId,
+        def.schedulerId,
+        def.projectId,
+        timeParam(tx.connection, def.expires),
+      ]);
+      group = inserted ? Object.assign(new TaskGroup(), fresh) : (await repo.findOne({ where: { taskGroupId }, ...forUpdate(tx) }))!;
     }
     if (group.schedulerId !== def.schedulerId) {
       throw new RequestConflict(`task group ${taskGroupId} belongs to schedulerId ${group.schedulerId}, not ${def.schedulerId}`, { taskGroupId });
