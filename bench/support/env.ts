@@ -67,3 +67,25 @@ export function databaseCpuMs(): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Waits until the local database server is nearly idle (under 5 % of a core for a second), at
+ * most `maxMs`: a run that follows another (a dropped database, InnoDB purging the last run's
+ * old row versions) would otherwise pay for it, and it would be whichever side of a comparison
+ * came second. Answers how long it waited; at once when the server is not a local process.
+ */
+export async function untilDatabaseQuiet(maxMs = 30_000): Promise<number> {
+  const started = Date.now();
+  let quietSince: number | undefined;
+  let last = databaseCpuMs();
+  if (last === undefined) return 0;
+  while (Date.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = databaseCpuMs()!;
+    if (now - last <= 250 * 0.05) quietSince ??= Date.now();
+    else quietSince = undefined;
+    last = now;
+    if (quietSince !== undefined && Date.now() - quietSince >= 1000) break;
+  }
+  return Date.now() - started;
+}

@@ -3,7 +3,7 @@
 // batches in parallel while `workers` each claim up to `claim` tasks at a time and report them,
 // all in one call (`reporters` 0) or one by one with `reporters` reports in flight per worker.
 import slugid from 'slugid';
-import { databaseCpuMs } from './env';
+import { databaseCpuMs, untilDatabaseQuiet } from './env';
 
 export interface LifecycleSizes {
   tasks: number;
@@ -59,6 +59,7 @@ export async function runLifecycle(driver: LifecycleDriver, sizes: LifecycleSize
   const result: LifecycleResult = { elapsedMs: 0, cpuMs: 0, createdMs: 0, createMs: [], claimMs: [], reportMs: [], emptyClaims: 0, claimedTwice: 0, completed: 0 };
   const claimed = new Set<string>();
   const stop = new AbortController();
+  await untilDatabaseQuiet();
   let failure: unknown;
   const fail = (error: unknown) => {
     failure ??= error;

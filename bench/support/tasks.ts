@@ -46,7 +46,14 @@ export async function claimWork(
     { q: props.taskQueueId, g: props.workerGroup ?? 'bench', w: props.workerId, n: props.tasks },
     { auth: props.auth, signal: props.signal },
   );
-  return data.claimWork.map((c) => ({ taskId: c.task.taskId, runId: c.runId, auth: credentialsBearer(c.credentials) }));
+  // The bearer value is made when a report needs it: a worker that reports with reportRuns never does.
+  return data.claimWork.map((c) => ({
+    taskId: c.task.taskId,
+    runId: c.runId,
+    get auth() {
+      return credentialsBearer(c.credentials);
+    },
+  }));
 }
 
 /** Reports a run completed with its own task credentials, as a worker does. */
