@@ -1,10 +1,10 @@
-// The SQL baseline of the throughput benchmark: the statements createTaskGraph, claimWork and
-// reportCompleted issue inside their transactions, copied as TypeORM renders them (captured with
-// BENCH_PROFILE=1 BENCH_PRINT_SQL=1), in the same order and number, issued through mysql2 on a
-// database migrated to our schema. Left out on purpose, as what the API layer adds: the
-// authentication lookup, GraphQL and HTTP. (The statuses the commands answer with and publish
+// The SQL baseline of the throughput benchmark: the statements createTaskGraph, claimWork and the
+// group-committed reports issue inside their transactions, copied as TypeORM renders them
+// (captured with BENCH_PROFILE=1 BENCH_PRINT_SQL=1), in the same order and number, issued through
+// mysql2 on a database migrated to our schema. Left out on purpose, as what the API layer adds:
+// the authentication lookup, GraphQL and HTTP. (The statuses the commands answer with and publish
 // are built from the rows these statements read, so they cost no statement.) Keep in step with
-// entities/queue/commands/{create-task,claim-work,run-actions}.ts, entities/queue/transitions.ts,
+// entities/queue/commands/{create-task,claim-work,report-batch}.ts, entities/queue/transitions.ts,
 // entities/queue/sql/claim.ts and entities/provisioning/worker-activity.ts.
 import { EventEmitter } from 'node:events';
 import type mysql from 'mysql2/promise';
