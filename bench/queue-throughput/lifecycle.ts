@@ -13,14 +13,16 @@
  * Besides tasks/s it prints CPU per task (this process, and the local database server's): on a
  * shared machine throughput follows the load of others, CPU per task much less.
  */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { describeSetup, innodbDeadlocks, sizeFromEnv } from '../support/env';
 import { startBenchGateway } from '../support/gateway';
-import { describeRetries, graphqlClient } from '../support/graphql';
-import { runLifecycle, type LifecycleDriver, type LifecycleResult, type LifecycleSizes } from '../support/lifecycle';
+import { type LifecycleResult, type LifecycleSizes } from '../support/lifecycle';
 import { countStates, runSqlBaseline, type SqlBaselineResult } from '../support/queue-sql';
 import { installSqlProfile, printSqlProfile, printStatementExamples, profiling, resetSqlProfile } from '../support/sql-profile';
 import { latencyRow, ms, perSecond, ratio } from '../support/stats';
-import { benchQueue, claimWork, CREATE_GRAPH, reportCompleted, reportRunsCompleted, trivialTask } from '../support/tasks';
+import { benchQueue } from '../support/tasks';
+import type { ClientsData } from '../support/queue-clients';
 
 const sizes: LifecycleSizes = {
   tasks: sizeFromEnv('BENCH_TASKS', 20_000),
@@ -41,38 +43,33 @@ interface GatewayRun extends SqlBaselineResult {
 async function runGateway(): Promise<GatewayRun> {
   if (profiling) installSqlProfile();
   const t = await startBenchGateway();
+  const data: ClientsData = { url: t.url, auth: t.root, sizes, warmupTasks: WARMUP_TASKS };
+  // A worker thread does not get tsx's loader from --import: it registers tsx's CommonJS hook itself.
+  const entry = JSON.stringify(path.join(__dirname, '../support/queue-clients.ts'));
+  const clients = new Worker(`require('tsx/cjs'); require(${entry});`, { eval: true, workerData: data });
   try {
-    // Requests failing with an internal error are sent again (and counted), as a worker would.
-    const client = graphqlClient(t.url, t.root, 3);
-    const driver = (taskQueueId: string): LifecycleDriver => ({
-      async createBatch(batch) {
-        const tasks = batch.taskIds.map((taskId) => ({ taskId, task: trivialTask(taskQueueId, { taskGroupId: batch.taskGroupId }) }));
-        const data = await client.request<{ createTaskGraph: { state: string }[] }>(CREATE_GRAPH, { tasks });
-        if (data.createTaskGraph.some((s) => s.state !== 'pending')) throw new Error('a created task is not pending');
-      },
-      claim: ({ workerId, tasks, signal }) => claimWork(client, { taskQueueId, workerId, tasks, signal }),
-      async reportCompleted(runs) {
-        // One run: reportCompleted with its task credentials; several: reportRuns as the worker that claimed them.
-        const states = runs.length === 1 ? [await reportCompleted(client, { ...runs[0], auth: runs[0].auth! })] : await reportRunsCompleted(client, runs);
-        const wrong = states.findIndex((state) => state !== 'completed');
-        if (wrong >= 0) throw new Error(`task ${runs[wrong].taskId} is ${states[wrong]} after it was reported completed`);
-      },
-    });
-    // A few tasks on a queue of their own first, so the figures do not include compiling the
-    // schema, the resolvers and TypeORM's statement builders.
-    await runLifecycle(driver(benchQueue()), { ...sizes, tasks: Math.min(WARMUP_TASKS, sizes.tasks), batch: 50 });
-    if (profiling) resetSqlProfile();
-    client.retried.clear();
     const taskQueueId = benchQueue();
-    const deadlocksBefore = await innodbDeadlocks();
-    const result = await runLifecycle(driver(taskQueueId), sizes);
+    let deadlocksBefore = 0;
+    const { result, retries } = await new Promise<{ result: LifecycleResult; retries: string }>((resolve, reject) => {
+      clients.on('error', reject);
+      clients.on('exit', (code) => reject(new Error(`the clients' thread exited (${code}) before its result`)));
+      clients.on('message', async (message: 'warm' | { result: LifecycleResult; retries: string } | { error: string }) => {
+        if (message === 'warm') {
+          if (profiling) resetSqlProfile();
+          deadlocksBefore = await innodbDeadlocks();
+          clients.postMessage(taskQueueId);
+        } else if ('error' in message) reject(new Error(`the clients failed: ${message.error}`));
+        else resolve(message);
+      });
+    });
     const deadlocks = (await innodbDeadlocks()) - deadlocksBefore;
     if (profiling) {
       printSqlProfile('gateway, statements by summed time', 20, { count: sizes.tasks, unit: 'task' });
       if (process.env.BENCH_PRINT_SQL === '1') printStatementExamples();
     }
-    return { result, retries: describeRetries(client), deadlocks, ...(await countStates((sql, params) => t.core.db.query(sql, params), taskQueueId)) };
+    return { result, retries, deadlocks, ...(await countStates((sql, params) => t.core.db.query(sql, params), taskQueueId)) };
   } finally {
+    await clients.terminate();
     await t.close();
   }
 }

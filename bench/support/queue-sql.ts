@@ -32,7 +32,7 @@ const LOCK_GROUP =
   'SELECT `TaskGroup`.`task_group_id` AS `TaskGroup_task_group_id`, `TaskGroup`.`scheduler_id` AS `TaskGroup_scheduler_id`, `TaskGroup`.`project_id` AS `TaskGroup_project_id`, ' +
   '`TaskGroup`.`expires` AS `TaskGroup_expires`, `TaskGroup`.`sealed` AS `TaskGroup_sealed` FROM `task_groups` `TaskGroup` WHERE ((`TaskGroup`.`task_group_id` = ?)) LIMIT 1 FOR UPDATE';
 const INSERT_TASKS = (rows: number) => `INSERT INTO \`tasks\`(${TASK_COLUMNS.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(`(${marks(TASK_COLUMNS.length)})`).join(', ')}`;
-const CLAIM_SELECT = (n: number) => `SELECT ${aliased('t', TASK_COLUMNS)} FROM \`tasks\` \`t\`
+const CLAIM_SELECT = (n: number) => `SELECT ${aliased('t', TASK_COLUMNS)} FROM \`tasks\` \`t\` FORCE INDEX (\`tasks_claim\`)
       WHERE \`t\`.\`task_queue_id\` = ? AND \`t\`.\`state\` = 'pending' AND \`t\`.\`deadline\` > ?
       ORDER BY \`t\`.\`priority_rank\` DESC, \`t\`.\`pending_since\` ASC
       LIMIT ${n} FOR UPDATE SKIP LOCKED`;
