@@ -24,8 +24,8 @@ export interface RunReport {
   runId: number;
   state: 'completed' | 'failed';
   /**
-   * For a caller allowed by whom the run was claimed by (see reportRuns): refuses the report
-   * unless this answers undefined for the run. Checked on the locked row.
+   * Set when the caller may report only the runs its worker claimed (reportRuns without the
+   * run's task credentials): an error it answers for the locked run refuses the report.
    */
   refuse?: (run: TaskRun) => Error | undefined;
 }
