@@ -12,6 +12,7 @@ import os from 'node:os';
 import { recordAudit } from '../../entities/audit/record';
 import type { Core } from '../../entities/core';
 import { timeParam } from '../../entities/db/columns';
+import { placeholders } from '../../entities/db/rows';
 import { inTransaction } from '../../entities/db/transaction';
 import { poolStats } from '../../entities/provisioning/capacity';
 import { estimate } from '../../entities/provisioning/estimator';
@@ -232,7 +233,7 @@ export class Provisioner {
       [pool.workerPoolId],
     );
     const since = timeParam(db, new Date(clock.now().getTime() - LAUNCH_ERROR_WINDOW_MS));
-    const kinds = LAUNCH_ERROR_KINDS.map(() => '?').join(', ');
+    const kinds = placeholders(LAUNCH_ERROR_KINDS.length);
     const errors: { lc: string | null; n: string | number }[] = await db.query(
       `SELECT launch_config_id AS lc, COUNT(*) AS n FROM worker_pool_errors WHERE worker_pool_id = ? AND reported > ? AND kind IN (${kinds}) GROUP BY launch_config_id`,
       [pool.workerPoolId, since, ...LAUNCH_ERROR_KINDS],

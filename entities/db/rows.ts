@@ -56,6 +56,11 @@ export function columnValue(tx: EntityManager, entity: EntityTarget<ObjectLitera
   return tx.connection.driver.preparePersistentValue(value, column);
 }
 
+/** `?, ?, …`: the placeholders of an IN list or a row of `n` values. */
+export function placeholders(n: number): string {
+  return Array(n).fill('?').join(', ');
+}
+
 /** Runs a write and answers how many rows it changed, on both drivers. */
 export async function execute(tx: EntityManager, sql: string, params: unknown[]): Promise<number> {
   if (!tx.queryRunner) throw new Error('execute() runs inside a transaction');
@@ -72,7 +77,7 @@ export async function insertRows<T extends ObjectLiteral>(tx: EntityManager, ent
   const metadata = tx.connection.getMetadata(entity);
   const { columns } = shape(tx, entity as EntityTarget<ObjectLiteral>, metadata.tableName);
   const driver = tx.connection.driver;
-  const row = `(${columns.map(() => '?').join(', ')})`;
+  const row = `(${placeholders(columns.length)})`;
   const params: unknown[] = [];
   for (const object of rows) for (const column of columns) params.push(driver.preparePersistentValue(object[column.propertyName] ?? null, column));
   await tx.query(`INSERT INTO \`${metadata.tableName}\`(${columns.map((c) => `\`${c.databaseName}\``).join(', ')}) VALUES ${Array(rows.length).fill(row).join(', ')}`, params);

@@ -1,6 +1,7 @@
 // What a pool has and what its queue asks for: one grouped query for the workers of many pools,
 // one for their queues' pending and claimed counts (served by the tasks_claim index).
 import type { DataSource, EntityManager } from 'typeorm';
+import { placeholders } from '../db/rows';
 
 export interface PoolStats {
   workerPoolId: string;
@@ -33,7 +34,7 @@ export async function poolStats(db: DataSource | EntityManager, workerPoolIds: r
     });
   }
   const ids = [...stats.keys()];
-  const marks = ids.map(() => '?').join(', ');
+  const marks = placeholders(ids.length);
   const workers: { p: string; state: string; n: string | number; c: string | number | null }[] = await db.query(
     `SELECT worker_pool_id AS p, state, COUNT(*) AS n, SUM(capacity) AS c FROM workers WHERE worker_pool_id IN (${marks}) GROUP BY worker_pool_id, state`,
     ids,

@@ -5,7 +5,7 @@
 // SQL baseline issues, so keep the two in step.
 import { EntityManager, In } from 'typeorm';
 import { timeParam } from '../db/columns';
-import { execute, hydrate, insertRows, selectColumns } from '../db/rows';
+import { execute, hydrate, insertRows, placeholders, selectColumns } from '../db/rows';
 import { forUpdate } from '../db/transaction';
 import { RequestConflict, ResourceNotFound } from '../errors';
 import type { QueueChanges } from './events';
@@ -39,7 +39,7 @@ export async function lockTaskWithRuns(tx: EntityManager, taskId: string): Promi
 export async function lockTasksWithRuns(tx: EntityManager, taskIds: string[]): Promise<Map<string, { task: Task; runs: TaskRun[] }>> {
   const rows: Record<string, unknown>[] = await tx.query(
     `SELECT ${selectColumns(tx, Task, 't')}, ${selectColumns(tx, TaskRun, 'r')} FROM \`tasks\` \`t\` LEFT JOIN \`task_runs\` \`r\` ON \`r\`.\`task_id\` = \`t\`.\`task_id\` ` +
-      `WHERE \`t\`.\`task_id\` IN (${marks(taskIds.length)}) ORDER BY \`t\`.\`task_id\`, \`r\`.\`run_id\`${lockClause(tx)}`,
+      `WHERE \`t\`.\`task_id\` IN (${placeholders(taskIds.length)}) ORDER BY \`t\`.\`task_id\`, \`r\`.\`run_id\`${lockClause(tx)}`,
     taskIds,
   );
   const found = new Map<string, { task: Task; runs: TaskRun[] }>();
@@ -51,11 +51,6 @@ export async function lockTasksWithRuns(tx: EntityManager, taskIds: string[]): P
     if (run) entry.runs.push(run);
   }
   return found;
-}
-
-/** `?, ?, …` for an IN list. */
-export function marks(n: number): string {
-  return Array(n).fill('?').join(', ');
 }
 
 function lockClause(tx: EntityManager): string {
@@ -206,7 +201,7 @@ export async function resolveTask(
 export async function releaseDependents(tx: EntityManager, resolved: { taskId: string; state: string }[], now: Date, changes: QueueChanges): Promise<void> {
   const stateOf = new Map(resolved.map((r) => [r.taskId, r.state]));
   const rows: { required_task_id: string; dependent_task_id: string; requires: string }[] = await tx.query(
-    `SELECT \`required_task_id\`, \`dependent_task_id\`, \`requires\` FROM \`task_dependencies\` WHERE \`required_task_id\` IN (${marks(resolved.length)}) AND \`satisfied\` = 0`,
+    `SELECT \`required_task_id\`, \`dependent_task_id\`, \`requires\` FROM \`task_dependencies\` WHERE \`required_task_id\` IN (${placeholders(resolved.length)}) AND \`satisfied\` = 0`,
     resolved.map((r) => r.taskId),
   );
   const satisfiedBy = new Map<string, string[]>();
@@ -236,7 +231,7 @@ export async function scheduleReady(tx: EntityManager, taskIds: string[], now: D
     const chunk = taskIds.slice(i, i + 1000);
     // A locking read: it sees marks committed since this transaction's snapshot was taken.
     const waiting: { id: string }[] = await tx.query(
-      `SELECT DISTINCT \`dependent_task_id\` AS \`id\` FROM \`task_dependencies\` WHERE \`dependent_task_id\` IN (${marks(chunk.length)}) AND \`satisfied\` = 0${isMysql(tx) ? ' LOCK IN SHARE MODE' : ''}`,
+      `SELECT DISTINCT \`dependent_task_id\` AS \`id\` FROM \`task_dependencies\` WHERE \`dependent_task_id\` IN (${placeholders(chunk.length)}) AND \`satisfied\` = 0${isMysql(tx) ? ' LOCK IN SHARE MODE' : ''}`,
       chunk,
     );
     const blocked = new Set(waiting.map((w) => w.id));
@@ -254,7 +249,7 @@ async function lockTasks(tx: EntityManager, taskIds: string[]): Promise<void> {
   const sorted = [...taskIds].sort();
   for (let i = 0; i < sorted.length; i += 1000) {
     const chunk = sorted.slice(i, i + 1000);
-    await tx.query(`SELECT \`task_id\` FROM \`tasks\` WHERE \`task_id\` IN (${marks(chunk.length)}) ORDER BY \`task_id\` FOR UPDATE`, chunk);
+    await tx.query(`SELECT \`task_id\` FROM \`tasks\` WHERE \`task_id\` IN (${placeholders(chunk.length)}) ORDER BY \`task_id\` FOR UPDATE`, chunk);
   }
 }
 
@@ -275,7 +270,7 @@ export async function runsOf(tx: EntityManager, taskIds: string[]): Promise<Map<
   const byTask = new Map<string, TaskRun[]>();
   if (!taskIds.length) return byTask;
   const rows: Record<string, unknown>[] = await tx.query(
-    `SELECT ${selectColumns(tx, TaskRun, 'r')} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${marks(taskIds.length)}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``,
+    `SELECT ${selectColumns(tx, TaskRun, 'r')} FROM \`task_runs\` \`r\` WHERE \`r\`.\`task_id\` IN (${placeholders(taskIds.length)}) ORDER BY \`r\`.\`task_id\`, \`r\`.\`run_id\``,
     taskIds,
   );
   for (const row of rows) {

@@ -4,6 +4,7 @@
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { TemporaryCredentials } from '../../auth/temporary-credentials';
 import { timeParam } from '../../db/columns';
+import { placeholders } from '../../db/rows';
 import { inTransaction } from '../../db/transaction';
 import { recordWorkerActivity } from '../../provisioning/worker-activity';
 import { InputError } from '../../errors';
@@ -89,7 +90,7 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
     // A provisioned worker that claims is active; one its pool is stopping claims nothing.
     if (!(await recordWorkerActivity(tx, { workerPoolId: props.taskQueueId, workerGroup: props.workerGroup, workerId: props.workerId, now }))) return [];
     const ids = tasks.map((task) => task.taskId);
-    const marks = ids.map(() => '?').join(', ');
+    const marks = placeholders(ids.length);
     const until = timeParam(tx.connection, takenUntil);
     await tx.query(`UPDATE \`tasks\` SET \`state\` = 'running', \`pending_since\` = NULL, \`taken_until\` = ? WHERE \`task_id\` IN (${marks}) AND \`state\` = 'pending'`, [until, ...ids]);
     // A pending task's only pending run is its latest: one statement for all of them.

@@ -9,7 +9,7 @@ import type { EntityManager } from 'typeorm';
 import type { Core } from '../../core';
 import { timeParam } from '../../db/columns';
 import { GroupCommit, Settled } from '../../db/group-commit';
-import { execute } from '../../db/rows';
+import { execute, placeholders } from '../../db/rows';
 import { inTransaction } from '../../db/transaction';
 import { RequestConflict, ResourceNotFound } from '../../errors';
 import { indexCompletedTask } from '../../index/indexing';
@@ -17,7 +17,7 @@ import { publishChanges, QueueChanges } from '../events';
 import { statusOf, TaskStatusView } from '../status';
 import type { Task } from '../Task';
 import type { TaskRun } from '../TaskRun';
-import { lockTasksWithRuns, marks, noteGroupResolved, releaseDependents } from '../transitions';
+import { lockTasksWithRuns, noteGroupResolved, releaseDependents } from '../transitions';
 
 export interface RunReport {
   taskId: string;
@@ -108,13 +108,13 @@ async function resolveRunning(tx: EntityManager, group: { task: Task; runs: Task
   const at = timeParam(tx.connection, now);
   const resolved = await execute(
     tx,
-    `UPDATE \`task_runs\` SET \`state\` = ?, \`reason_resolved\` = ?, \`resolved\` = ?, \`taken_until\` = NULL WHERE \`task_id\` IN (${marks(ids.length)}) AND \`state\` IN (?, ?)`,
+    `UPDATE \`task_runs\` SET \`state\` = ?, \`reason_resolved\` = ?, \`resolved\` = ?, \`taken_until\` = NULL WHERE \`task_id\` IN (${placeholders(ids.length)}) AND \`state\` IN (?, ?)`,
     [state, state, at, ...ids, 'pending', 'running'],
   );
   // The rows are locked and were running: anything else is a bug, and the batch is retried report by report.
   if (resolved !== ids.length) throw new Error(`resolved ${resolved} of ${ids.length} runs`);
   await tx.query(
-    `UPDATE \`tasks\` SET \`state\` = ?, \`pending_since\` = NULL, \`taken_until\` = NULL, \`first_resolved\` = COALESCE(\`first_resolved\`, ?) WHERE \`task_id\` IN (${marks(ids.length)})`,
+    `UPDATE \`tasks\` SET \`state\` = ?, \`pending_since\` = NULL, \`taken_until\` = NULL, \`first_resolved\` = COALESCE(\`first_resolved\`, ?) WHERE \`task_id\` IN (${placeholders(ids.length)})`,
     [state, at, ...ids],
   );
   const first = group.filter(({ task }) => task.firstResolved === null).map(({ task }) => task);
