@@ -1,6 +1,5 @@
 // The gateway process: Express + Apollo Server for HTTP and graphql-ws for WebSocket, on one port
 // and one path. Holds no state a second replica would need.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +15,7 @@ import type { Core } from '../entities/core';
 import { DomainError, ResourceNotFound } from '../entities/errors';
 import { createContext, GatewayContext } from './context';
 import { parseAuthorization } from './credentials';
-import { classifyError, formatError, transportError } from './errors';
+import { classifyError, formatError, noteRequestId, requestIdOf, transportError } from './errors';
 import { mountHealth } from './health';
 import { answerClientError, bodyErrors, refuseSubscriptions } from './http-refusals';
 import { hookRoutes } from './hooks/http';
@@ -39,8 +38,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const requestStore = new AsyncLocalStorage<{ requestId: string }>();
-
 export async function startGateway(core: Core, options: { port?: number; host?: string } = {}): Promise<Gateway> {
   const schema = await buildGatewaySchema();
   const app = express();
@@ -56,7 +53,7 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     stopOnTerminationSignals: false,
     introspection: true,
     parseOptions: { maxTokens: MAX_TOKENS },
-    formatError: formatError(() => requestStore.getStore()?.requestId),
+    formatError: formatError(requestIdOf),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -73,7 +70,8 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     const given = req.header('x-request-id');
     const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : crypto.randomUUID();
     res.setHeader('x-request-id', requestId);
-    requestStore.run({ requestId }, next);
+    res.locals.requestId = requestId;
+    next();
   });
   // GraphQL first: the hot path skips the routers of the other paths.
   app.use(GRAPHQL_PATH, express.json({ limit: core.config.limits.maxBodyBytes }), bodyErrors, refuseSubscriptions);
@@ -81,7 +79,7 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
     GRAPHQL_PATH,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const requestId = requestStore.getStore()?.requestId ?? crypto.randomUUID();
+        const requestId = String(res.locals.requestId);
         try {
           const { credentials, authorizedScopes } = parseAuthorization(req.headers.authorization, req.headers['x-authorized-scopes']);
           const caller = await authenticate(core, { credentials, authorizedScopes });
@@ -109,6 +107,7 @@ export async function startGateway(core: Core, options: { port?: number; host?: 
             throw transportError(c.code, c.message, c.details, 503, error);
           }
           core.log.error({ err: error, requestId }, 'internal error while authenticating');
+          noteRequestId(error, requestId);
           throw error;
         }
       },
@@ -183,6 +182,7 @@ function logErrorsPlugin(): ApolloServerPlugin<GatewayContext> {
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
+            if (contextValue?.requestId) noteRequestId(error, contextValue.requestId);
             const c = classifyError(error);
             if (c.internal) contextValue?.log?.error({ err: error.originalError ?? error }, 'internal error');
             else if (c.details?.retryable) contextValue?.log?.warn({ err: error.originalError ?? error }, c.message);

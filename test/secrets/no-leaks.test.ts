@@ -80,8 +80,10 @@ describe.each(databaseKinds)('secret values stay out of logs and errors on %s', 
     const { value, needles } = plaintext('dbfail');
     await t.core.db.query('ALTER TABLE secrets RENAME COLUMN ciphertext TO ciphertext_away');
     try {
-      const result = await t.gql(SET_SECRET, { name, secret: { secret: value, expires: inDays(1) } }, t.root);
+      const result = await t.gql(SET_SECRET, { name, secret: { secret: value, expires: inDays(1) } }, t.root, { 'x-request-id': `leak-${name}` });
       expect(errorCode(result)).toBe('INTERNAL_SERVER_ERROR');
+      // The message says which request to quote, and nothing of what failed.
+      expect(result.errors![0].message).toBe(`Internal error; quote request id leak-${name} when reporting it.`);
       expect(containsAny(JSON.stringify(result), needles)).toEqual([]);
     } finally {
       await t.core.db.query('ALTER TABLE secrets RENAME COLUMN ciphertext_away TO ciphertext');
