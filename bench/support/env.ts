@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import mysql from 'mysql2/promise';
+import mysql, { type RowDataPacket } from 'mysql2';
 import { describeExperiments } from './experiments';
 
 /** The MariaDB/MySQL server the benchmarks make their databases on. */
@@ -20,9 +20,9 @@ export function sizeFromEnv(name: string, fallback: number): number {
 /** One line naming the machine and the database server, so figures are read in context. */
 export async function describeSetup(): Promise<string> {
   const url = new URL(MYSQL_URL);
-  const conn = await mysql.createConnection({ uri: MYSQL_URL });
+  const conn = mysql.createConnection({ uri: MYSQL_URL }).promise();
   try {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    const [rows] = await conn.query<RowDataPacket[]>(
       `SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS pool`,
     );
     const { version, flush, pool } = rows[0];
@@ -40,9 +40,9 @@ export async function describeSetup(): Promise<string> {
 
 /** InnoDB's deadlock counter (server-wide: read it before and after a run, on a quiet server). */
 export async function innodbDeadlocks(): Promise<number> {
-  const conn = await mysql.createConnection({ uri: MYSQL_URL });
+  const conn = mysql.createConnection({ uri: MYSQL_URL }).promise();
   try {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'`);
+    const [rows] = await conn.query<RowDataPacket[]>(`SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'`);
     return Number(rows[0]?.Value ?? NaN);
   } finally {
     await conn.end();

@@ -1,7 +1,9 @@
 // A gateway in this process on a fresh MariaDB database, as the integration tests start one, and
 // bare databases with the same schema for SQL baselines. Both drop their database on close.
 import 'reflect-metadata';
-import mysql from 'mysql2/promise';
+import path from 'node:path';
+import mysql from 'mysql2';
+import type { Pool } from 'mysql2/promise';
 import { openDatabase } from '../../entities/db/datasource';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import { startTestGateway, type TestGateway } from '../../test/support/gateway';
@@ -16,12 +18,13 @@ export async function startBenchGateway(env: Record<string, string> = {}): Promi
   const t = await startTestGateway('mysql', { env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', ...env } });
   await applySchemaExperiments((sql) => t.core.db.query(sql));
   applyRuntimeExperiments(t.core.db);
+  warnIfWrapperUncached();
   return t;
 }
 
 export interface BaselineDatabase {
   database: TestDatabase;
-  pool: mysql.Pool;
+  pool: Pool;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,7 @@ export async function openBaselineDatabase(extraSchema: string[] = [], connectio
   await applySchemaExperiments((sql) => migrated.query(sql));
   for (const sql of extraSchema) await migrated.query(sql);
   await migrated.destroy();
-  const pool = mysql.createPool({ uri: database.config.url, connectionLimit, timezone: 'Z', supportBigNumbers: true, charset: 'utf8mb4' });
+  const pool = mysql.createPool({ uri: database.config.url, connectionLimit, timezone: 'Z', supportBigNumbers: true, charset: 'utf8mb4' }).promise();
   return {
     database,
     pool,
@@ -46,4 +49,20 @@ export async function openBaselineDatabase(extraSchema: string[] = [], connectio
       await database.drop();
     },
   };
+}
+
+/**
+ * mysql2 requires its promise wrapper on every statement (PoolConnection#promise). Node answers
+ * that require from a per-caller cache only if mysql2's pool connection was the module that first
+ * loaded the wrapper, as in a deployed gateway; had a helper imported 'mysql2/promise' before the
+ * gateway's first statement, each statement would pay a full module resolution (~10–30 µs under
+ * tsx, ~3 % of the gateway's CPU in bench/queue-throughput). The helpers use mysql2's callback API
+ * with `.promise()` per connection for that reason; this says when the order was broken again.
+ */
+function warnIfWrapperUncached(): void {
+  const modules = Object.values(require.cache);
+  const wrapper = modules.find((m) => m?.filename.endsWith(path.join('mysql2', 'lib', 'promise', 'pool_connection.js')));
+  if (wrapper && !wrapper.parent?.filename.endsWith(path.join('mysql2', 'lib', 'pool_connection.js'))) {
+    console.warn(`warning: mysql2's promise wrapper was first loaded by ${wrapper.parent?.filename ?? 'an unknown module'}: every statement of the gateway pays an uncached require, which a deployed gateway does not`);
+  }
 }

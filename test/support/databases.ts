@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
+import mysql from 'mysql2';
 import type { DatabaseConfig } from '../../entities/config';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
@@ -31,7 +31,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     };
   }
   const server = new URL(process.env.TEST_MYSQL_URL!);
-  const admin = await mysql.createConnection({ uri: withDatabase(server, '') });
+  const admin = mysql.createConnection({ uri: withDatabase(server, '') }).promise();
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
   await admin.end();
   const url = withDatabase(server, name);
@@ -39,7 +39,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     config: { kind: 'mysql', url },
     url,
     drop: async () => {
-      const conn = await mysql.createConnection({ uri: withDatabase(server, '') });
+      const conn = mysql.createConnection({ uri: withDatabase(server, '') }).promise();
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await conn.end();
     },
