@@ -9,6 +9,8 @@ interface Shape {
   /** `alias`.`column` AS `alias_column`, … */
   select: string;
   columns: ColumnMetadata[];
+  /** Each column's key in a selected row, `alias_column`, made once rather than per row. */
+  keys: string[];
   create: () => ObjectLiteral;
 }
 
@@ -24,6 +26,7 @@ function shape(tx: EntityManager, entity: EntityTarget<ObjectLiteral>, alias: st
     found = {
       select: columns.map((c) => `\`${alias}\`.\`${c.databaseName}\` AS \`${alias}_${c.databaseName}\``).join(', '),
       columns,
+      keys: columns.map((c) => `${alias}_${c.databaseName}`),
       create: () => metadata.create() as ObjectLiteral,
     };
     byAlias.set(alias, found);
@@ -38,11 +41,12 @@ export function selectColumns(tx: EntityManager, entity: EntityTarget<ObjectLite
 
 /** The entity in `row` (selected with `selectColumns`), or null when its primary key is NULL (a LEFT JOIN's missing side). */
 export function hydrate<T extends ObjectLiteral>(tx: EntityManager, entity: EntityTarget<T>, alias: string, row: Record<string, unknown>): T | null {
-  const { columns, create } = shape(tx, entity as EntityTarget<ObjectLiteral>, alias);
+  const { columns, keys, create } = shape(tx, entity as EntityTarget<ObjectLiteral>, alias);
   const driver = tx.connection.driver;
   const object = create();
-  for (const column of columns) {
-    const value = row[`${alias}_${column.databaseName}`];
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
+    const value = row[keys[i]];
     if (column.isPrimary && (value === null || value === undefined)) return null;
     object[column.propertyName] = driver.prepareHydratedValue(value, column);
   }
