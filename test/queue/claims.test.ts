@@ -5,6 +5,7 @@ import { databaseKinds } from '../support/databases';
 import { makeClient } from '../support/factories';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { errorCode } from '../support/graphql';
+import { claimWork } from '../../entities/queue/commands/claim-work';
 import { claim, CLAIM_WORK, createTask, reclaim, report, reportException, sleep, status, uniqueQueue } from '../support/tasks';
 
 describe.each(databaseKinds)('claimWork on %s', (kind) => {
@@ -144,5 +145,26 @@ describe.each(databaseKinds)('claimWork on %s', (kind) => {
     const task = await createTask(t, { taskQueueId: queue });
     await sleep(500);
     expect((await status(t, task.taskId)).state).toBe('pending');
+  });
+
+  it('undoes a claim whose client went away while it committed: the task is pending again, in its place in line', async () => {
+    const queue = uniqueQueue();
+    const older = await createTask(t, { taskQueueId: queue });
+    await sleep(5);
+    const newer = await createTask(t, { taskQueueId: queue });
+    const before = await status(t, older.taskId);
+    // As when the worker's socket closed before the claim's answer could be sent.
+    const gone = new AbortController();
+    gone.abort();
+    const root = { core: t.core, caller: { clientId: 'root', scopes: ['*'], temporary: false } };
+    expect(await claimWork(root, { taskQueueId: queue, workerGroup: 'test-group', workerId: 'left', tasks: 1, waitMs: 0, signal: gone.signal })).toEqual([]);
+    expect(await status(t, older.taskId)).toEqual(before);
+    // Still first in line (its pending time kept), and its first run is the one handed out.
+    const [next] = await claim(t, queue);
+    expect(next.task.taskId).toBe(older.taskId);
+    expect(next.runId).toBe(0);
+    expect(next.status.runs).toHaveLength(1);
+    expect(next.status.runs[0]).toMatchObject({ state: 'running', workerId: 'worker-1' });
+    expect((await claim(t, queue))[0].task.taskId).toBe(newer.taskId);
   });
 });

@@ -4,7 +4,7 @@
 import { CommandContext, requireScopes } from '../../auth/require-scopes';
 import { TemporaryCredentials } from '../../auth/temporary-credentials';
 import { timeParam } from '../../db/columns';
-import { placeholders } from '../../db/rows';
+import { execute, placeholders } from '../../db/rows';
 import { inTransaction } from '../../db/transaction';
 import { recordWorkerActivity } from '../../provisioning/worker-activity';
 import { InputError } from '../../errors';
@@ -13,6 +13,7 @@ import { publishChanges, QueueChanges, topics } from '../events';
 import { scopesFor } from '../rules';
 import { selectClaimable } from '../sql/claim';
 import type { TaskStatusView } from '../status';
+import type { Task } from '../Task';
 import { runsOf } from '../transitions';
 import { definitionOf } from './create-task';
 import type { TaskView } from './queries';
@@ -101,11 +102,19 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
     // The runs as they now are, for the statuses the claims answer with.
     const runs = await runsOf(tx, ids);
     return tasks.map((task) => {
+      const pendingSince = task.pendingSince;
       Object.assign(task, { state: 'running', pendingSince: null, takenUntil });
-      return { task, status: changes.settle(task, runs.get(task.taskId) ?? []) };
+      return { task, pendingSince, status: changes.settle(task, runs.get(task.taskId) ?? []) };
     });
   });
   if (!claimed.length) return [];
+  // A client that went away while its claim committed will never read the answer: the claim is
+  // undone, not left to lapse (claimTimeout later, with a retry spent). Checked once, here; a
+  // client that leaves after this is answered into a closed socket and its claims lapse.
+  if (props.signal?.aborted) {
+    await unclaim(ctx, props, claimed, takenUntil);
+    return [];
+  }
   await publishChanges(core, changes);
   return claimed.map(({ task, status }) => {
     const runId = task.runCount - 1;
@@ -117,4 +126,43 @@ async function claimOnce(ctx: CommandContext, props: ClaimWorkProps & { tasks: n
       credentials: taskCredentials(core.credentialsKey, { taskId: task.taskId, runId, workerGroup: props.workerGroup, workerId: props.workerId, scopes: task.scopes, takenUntil, now }),
     };
   });
+}
+
+/**
+ * Puts claimed tasks back as they were: pending, in their place in line (their `pending_since`),
+ * their run pending again with no worker. Each task only if it is still as the claim left it (a
+ * cancel may have come between). Nothing was published for the claim, so nothing is retracted;
+ * the queue's claimers are told the work is there.
+ */
+async function unclaim(ctx: CommandContext, props: ClaimWorkProps, claimed: { task: Task; pendingSince: Date | null }[], takenUntil: Date): Promise<void> {
+  const { core } = ctx;
+  try {
+    const undone = await inTransaction(core.db, async (tx) => {
+      const until = timeParam(tx.connection, takenUntil);
+      let count = 0;
+      for (const { task, pendingSince } of claimed) {
+        const since = pendingSince ? timeParam(tx.connection, pendingSince) : null;
+        const runId = task.runCount - 1;
+        // The task row first, as every transition locks it before its runs.
+        const back = await execute(
+          tx,
+          "UPDATE `tasks` SET `state` = 'pending', `pending_since` = ?, `taken_until` = NULL WHERE `task_id` = ? AND `state` = 'running' AND `taken_until` = ? AND `run_count` = ?",
+          [since, task.taskId, until, task.runCount],
+        );
+        if (!back) continue;
+        await tx.query(
+          "UPDATE `task_runs` SET `state` = 'pending', `worker_group` = NULL, `worker_id` = NULL, `taken_until` = NULL, `started` = NULL WHERE `task_id` = ? AND `run_id` = ?",
+          [task.taskId, runId],
+        );
+        count += 1;
+      }
+      return count;
+    });
+    const changes = new QueueChanges();
+    changes.pendingQueues.add(props.taskQueueId);
+    await publishChanges(core, changes);
+    core.log.info({ taskQueueId: props.taskQueueId, workerGroup: props.workerGroup, workerId: props.workerId, undone, claimed: claimed.length }, 'claim undone: its client went away before the answer');
+  } catch (error) {
+    core.log.error({ err: error, taskQueueId: props.taskQueueId, workerGroup: props.workerGroup, workerId: props.workerId }, 'could not undo the claim of a client that went away; the claims lapse at their claim timeout');
+  }
 }
