@@ -103,6 +103,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             ...common,
             DATA_DIR: path.join(dir, `cron-${name}`),
             LOCAL_WORKERS_DIR: path.join(dir, 'workers'),
+            // Debug: the cron logs then keep what each worker printed, for a failed run's post-mortem.
+            LOG_LEVEL: 'debug',
             PROVISIONING_INTERVAL_SECONDS: '2',
             LOCAL_WORKER_STOP_GRACE_SECONDS: '5',
             ARTIFACTS_URL: `file:${path.join(dir, 'artifacts')}`,
@@ -179,6 +181,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const violations: Record<string, string[]> = {};
     const taskReport = checkTasks(everything, facts);
     violations['tasks: final, ordered, expected, retries with reasons'] = taskReport.violations;
+    // Tasks left open: say what provisioning saw then, for a post-mortem from the test's output.
+    if (taskReport.violations.length) taskReport.violations.push(await provisioningSnapshot(db, workerPoolId));
     const journal = checkJournal(fs.readFileSync(load.journal, 'utf8'), facts);
     violations['runs: one worker at a time'] = journal.violations;
     const hook = await checkHook(db, load.hook, hookUntil);
@@ -326,4 +330,17 @@ async function readStoredLog(url: string, taskId: string, runId: number): Promis
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/** The pool's lease and workers as the database holds them, and which worker processes run. */
+async function provisioningSnapshot(db: mysql.Connection, workerPoolId: string): Promise<string> {
+  const [pools] = await db.query('SELECT lease_owner, lease_until FROM worker_pools WHERE worker_pool_id = ?', [workerPoolId]);
+  const [workers] = await db.query('SELECT worker_id, state, last_active, stop_reason, provider_data FROM workers WHERE worker_pool_id = ?', [workerPoolId]);
+  const running = new Set(workerPids(workerPoolId));
+  const described = (workers as { worker_id: string; state: string; last_active: Date | null; stop_reason: string | null; provider_data: unknown }[]).map((w) => {
+    const data = (typeof w.provider_data === 'string' ? JSON.parse(w.provider_data) : w.provider_data) as { pid?: number } | null;
+    const alive = data?.pid !== undefined && running.has(data.pid);
+    return `${w.worker_id} ${w.state}${w.stop_reason ? ` (${w.stop_reason})` : ''}, last active ${w.last_active?.toISOString() ?? 'never'}, pid ${data?.pid ?? '?'} ${alive ? 'running' : 'not running'}`;
+  });
+  return `provisioning at the end: lease ${JSON.stringify(pools)}; workers: ${described.join('; ') || 'none'}`;
 }
