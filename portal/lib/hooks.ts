@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { GatewayError, gql, type GraphqlErrorShape } from './graphql';
 import { useCredentials, useHydrated } from './session';
-import { subscribe } from './ws';
+import { onReconnected, subscribe } from './ws';
 
 export interface QueryState<T> {
   data: T | undefined;
@@ -69,13 +69,22 @@ export function useMutation<T, V extends Record<string, unknown> = Record<string
 
 /**
  * Subscribes while mounted and `enabled`; `onData` always sees the latest closure. Errors are
- * reported through the returned state.
+ * reported through the returned state. `onResumed` is called when the connection came back after
+ * a drop, for a consumer to catch up on what it missed meanwhile.
  */
-export function useSubscription<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, enabled = true): { error: Error | undefined; live: boolean } {
+export function useSubscription<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+  enabled = true,
+  onResumed?: () => void,
+): { error: Error | undefined; live: boolean } {
   const credentials = useCredentials();
   const hydrated = useHydrated();
   const handler = useRef(onData);
   handler.current = onData;
+  const resumed = useRef(onResumed);
+  resumed.current = onResumed;
   const key = JSON.stringify(variables);
   const [state, setState] = useState<{ error?: Error; live: boolean }>({ live: false });
 
@@ -87,7 +96,11 @@ export function useSubscription<T>(query: string, variables: Record<string, unkn
       error: (error) => setState({ live: false, error: Array.isArray(error) ? GatewayError.from(error as GraphqlErrorShape[]) : error }),
       complete: () => setState((s) => ({ ...s, live: false })),
     });
-    return () => stop();
+    const stopListening = onReconnected(() => resumed.current?.());
+    return () => {
+      stopListening();
+      stop();
+    };
   }, [query, key, enabled, hydrated, credentials?.clientId, credentials?.accessToken]);
   return { error: state.error, live: state.live };
 }

@@ -25,6 +25,17 @@ export function wsClient(): Client {
   return client;
 }
 
+/**
+ * Calls `listener` each time the connection is back after a drop (its subscriptions are then
+ * being resumed): whatever they would have delivered meanwhile was missed. Returns the function
+ * that stops listening.
+ */
+export function onReconnected(listener: () => void): () => void {
+  return wsClient().on('connected', (_socket, _payload, wasRetry) => {
+    if (wasRetry) listener();
+  });
+}
+
 export interface SubscriptionHandlers<T> {
   next: (data: T) => void;
   error?: (errors: GraphqlErrorShape[] | Error) => void;

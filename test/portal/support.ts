@@ -149,7 +149,7 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
 }
 
 // Vitest's expect does not wait for the page; these do (then fail with what the page showed).
-const WAIT_MS = 15_000;
+export const WAIT_MS = 15_000;
 
 type Waitable = { waitFor(options: { state: 'visible' | 'hidden' | 'attached' | 'detached'; timeout?: number }): Promise<void>; innerText(): Promise<string> };
 

@@ -9,7 +9,8 @@ import { expectNoOpenSockets } from '../gateway/leaks';
 import { databaseKinds } from '../support/databases';
 import { claim, createTask, makeTask, newTaskId, STATUS_FIELDS, uniqueQueue } from '../support/tasks';
 import { killWorkers, makeWorkerClient, spawnWorker, tempArtifactsUrl } from '../workers/worker-process';
-import { BROWSER, BUILD_TIMEOUT_MS, eventually, hasText, ROOT_AUTH, screenshot, startPortalStack, visible, type PortalStack } from './support';
+import type { WebSocketRoute } from 'playwright-core';
+import { BROWSER, BUILD_TIMEOUT_MS, eventually, hasText, ROOT_AUTH, screenshot, startPortalStack, visible, WAIT_MS, type PortalStack } from './support';
 
 const HELLO = path.resolve(__dirname, '..', '..', 'portal', 'content', 'hello-world.mdx');
 
@@ -175,6 +176,38 @@ describe.skipIf(!BROWSER).each(databaseKinds)('task, log and group pages on %s',
     await page.keyboard.press('End');
     await eventually(() => page.evaluate(() => (globalThis as any).document.activeElement?.innerText ?? ''), (text) => text.includes('shard'), 5000, 'a row has the focus');
     expect(ids).toHaveLength(10_000);
+    await page.context().close();
+  }, 120_000);
+
+  it('catches up on changes made while its live connection was down', async () => {
+    const queue = uniqueQueue();
+    const taskGroupId = newTaskId();
+    const tasks = Array.from({ length: 3 }, (_, i) => ({
+      taskId: newTaskId(),
+      task: makeTask({ taskQueueId: queue, taskGroupId, metadata: { name: `step ${i}`, owner: 'me@example.com', source: 'https://example.com' } }),
+    }));
+    await s.t.ok(`mutation ($tasks: [TaskGraphEntry!]!) { createTaskGraph(tasks: $tasks) { taskId } }`, { tasks }, s.t.root);
+    const page = await s.open(`/groups/${taskGroupId}`, { auth: ROOT_AUTH });
+    // The page's WebSockets go through the test, which can then drop them.
+    const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+    await page.context().routeWebSocket(/\/graphql/, (ws) => {
+      sockets.push({ page: ws, server: ws.connectToServer() });
+    });
+    await page.reload();
+    await eventually(() => page.getByTestId('group-progress').getAttribute('data-loaded'), (v) => v === 'true', WAIT_MS, 'the group loaded');
+    await hasText(page.getByTestId('group-live'), 'live');
+    await eventually(async () => sockets.length, (n) => n === 1, WAIT_MS, 'the live connection opened');
+    // Past the check the page makes once after loading, so only a reconnection can catch up.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    await sockets[0].server.close({ code: 1012, reason: 'dropped by the test' });
+    await sockets[0].page.close({ code: 1012, reason: 'dropped by the test' });
+    // graphql-ws waits over a second before its first retry: the change below happens unseen.
+    const [c] = await claim(s.t, queue);
+    await s.t.ok(`mutation ($t: ID!, $r: Int!) { reportCompleted(taskId: $t, runId: $r) { state } }`, { t: c.task.taskId, r: c.runId }, c.auth);
+    await eventually(async () => sockets.length, (n) => n === 2, 20_000, 'the page reconnected');
+    await hasText(page.getByTestId('state-filters').locator('[data-state="completed"]'), /completed\s+1/, 20_000);
+    await hasText(page.getByTestId('state-filters').locator('[data-state="pending"]'), /pending\s+2/);
     await page.context().close();
   }, 120_000);
 

@@ -111,6 +111,7 @@ export function GroupInspector({ taskGroupId }: { taskGroupId: string }) {
   // Live: each status change updates its row; a task that joined the group is added, and its
   // name fetched in a batch.
   const unnamed = useRef(new Set<string>());
+  const [check, setCheck] = useState(0);
   const live = useSubscription<{ taskGroupChanged: { taskId: string; state: string } }>(
     `subscription GroupChanged($taskGroupId: ID!) { taskGroupChanged(taskGroupId: $taskGroupId) { taskId state } }`,
     { taskGroupId },
@@ -124,6 +125,7 @@ export function GroupInspector({ taskGroupId }: { taskGroupId: string }) {
       bump();
     },
     !!info,
+    () => setCheck((c) => c + 1),
   );
   useEffect(() => {
     if (!unnamed.current.size) return;
@@ -145,8 +147,9 @@ export function GroupInspector({ taskGroupId }: { taskGroupId: string }) {
   }, [version, bump]);
 
   // The rows live in a ref; `version` says when they changed.
-  // Changes made while the pages loaded and before the subscription was active on the gateway
-  // would be missed: once loaded, compare the gateway's counts with ours and reload on a mismatch.
+  // Changes made while the pages loaded and before the subscription was active on the gateway,
+  // or while the live connection was down, would be missed: once loaded and after each
+  // reconnection (`check`), compare the gateway's counts with ours and reload on a mismatch.
   useEffect(() => {
     if (loading || !info) return;
     const timer = setTimeout(async () => {
@@ -165,7 +168,7 @@ export function GroupInspector({ taskGroupId }: { taskGroupId: string }) {
       }
     }, 1500);
     return () => clearTimeout(timer);
-  }, [loading, info, taskGroupId]);
+  }, [loading, info, taskGroupId, check]);
 
   const all = useMemo(() => [...rows.current.values()], [version]);
   const counts = useMemo(() => {
