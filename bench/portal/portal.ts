@@ -9,6 +9,7 @@ import os from 'node:os';
 import slugid from 'slugid';
 import type { Page } from 'playwright-core';
 import { sizeFromEnv, MYSQL_URL } from '../support/env';
+import { median } from '../support/stats';
 import { startTestGateway, type TestGateway } from '../../test/support/gateway';
 import { claim, createTask, makeTask, uniqueQueue } from '../../test/support/tasks';
 import { CHROMIUM_ARGS, ROOT_AUTH, startPortalServer, type PortalChild } from '../../test/portal/support';
@@ -20,10 +21,6 @@ const LOG_LINES = sizeFromEnv('BENCH_LOG_LINES', 100_000);
 const DB = process.env.BENCH_PORTAL_DB === 'mysql' ? 'mysql' : 'sqlite';
 const BROWSER = process.env.TEST_BROWSER ?? '/usr/bin/chromium';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 const ms = (v: number) => `${Math.round(v)} ms`;
 const kb = (v: number) => `${(v / 1024).toFixed(1)} KB`;
 

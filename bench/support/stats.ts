@@ -20,6 +20,13 @@ export function summarize(samples: readonly number[]): Summary {
   return { count: sorted.length, min: sorted[0], p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1], mean: total / sorted.length };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 /** Milliseconds with a unit: µs below 1 ms, s above 10 s. */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return '–';
