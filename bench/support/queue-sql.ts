@@ -62,13 +62,18 @@ function marks(n: number): string {
 
 /** Deadlock victims run again, as the gateway's clients resend the request; counted here. */
 let deadlockRetries = 0;
+/**
+ * As many attempts as a gateway request gets: its transaction tries DEADLOCK_RETRIES times, and
+ * the bench's client resends a failed request up to 3 times (queue-clients.ts).
+ */
+const ATTEMPTS = DEADLOCK_RETRIES * 4;
 
 async function inTransaction<T>(pool: mysql.Pool, work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await transactionOnce(pool, work);
     } catch (error) {
-      if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+      if (!isDeadlock(error) || attempt >= ATTEMPTS) throw error;
       deadlockRetries += 1;
     }
   }
