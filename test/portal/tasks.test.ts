@@ -196,16 +196,20 @@ describe.skipIf(!BROWSER).each(databaseKinds)('task, log and group pages on %s',
     await page.reload();
     await eventually(() => page.getByTestId('group-progress').getAttribute('data-loaded'), (v) => v === 'true', WAIT_MS, 'the group loaded');
     await hasText(page.getByTestId('group-live'), 'live');
-    await eventually(async () => sockets.length, (n) => n === 1, WAIT_MS, 'the live connection opened');
     // Past the check the page makes once after loading, so only a reconnection can catch up.
     await new Promise((resolve) => setTimeout(resolve, 2500));
 
-    await sockets[0].server.close({ code: 1012, reason: 'dropped by the test' });
-    await sockets[0].page.close({ code: 1012, reason: 'dropped by the test' });
+    // Every socket the page opened so far (a sign-in may have replaced its first client).
+    const dropped = sockets.length;
+    expect(dropped).toBeGreaterThan(0);
+    for (const socket of sockets) {
+      await socket.server.close({ code: 1012, reason: 'dropped by the test' }).catch(() => undefined);
+      await socket.page.close({ code: 1012, reason: 'dropped by the test' }).catch(() => undefined);
+    }
     // graphql-ws waits over a second before its first retry: the change below happens unseen.
     const [c] = await claim(s.t, queue);
     await s.t.ok(`mutation ($t: ID!, $r: Int!) { reportCompleted(taskId: $t, runId: $r) { state } }`, { t: c.task.taskId, r: c.runId }, c.auth);
-    await eventually(async () => sockets.length, (n) => n === 2, 20_000, 'the page reconnected');
+    await eventually(async () => sockets.length, (n) => n > dropped, 20_000, 'the page reconnected');
     await hasText(page.getByTestId('state-filters').locator('[data-state="completed"]'), /completed\s+1/, 20_000);
     await hasText(page.getByTestId('state-filters').locator('[data-state="pending"]'), /pending\s+2/);
     await page.context().close();
