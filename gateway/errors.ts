@@ -100,17 +100,23 @@ export function withoutVariableValue(error: GraphQLError): string {
  */
 const requestIds = new WeakMap<object, string>();
 
-export function noteRequestId(error: unknown, requestId: string): void {
-  if (typeof error !== 'object' || error === null) return;
-  requestIds.set(error, requestId);
+/** The error and the one it wraps, if any: Apollo hands formatError either. */
+function errorAndOriginal(error: unknown): object[] {
+  if (typeof error !== 'object' || error === null) return [];
   const original = (error as { originalError?: unknown }).originalError;
-  if (typeof original === 'object' && original !== null) requestIds.set(original, requestId);
+  return typeof original === 'object' && original !== null ? [error, original] : [error];
+}
+
+export function noteRequestId(error: unknown, requestId: string): void {
+  for (const e of errorAndOriginal(error)) requestIds.set(e, requestId);
 }
 
 export function requestIdOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const original = (error as { originalError?: unknown }).originalError;
-  return requestIds.get(error) ?? (typeof original === 'object' && original !== null ? requestIds.get(original) : undefined);
+  for (const e of errorAndOriginal(error)) {
+    const id = requestIds.get(e);
+    if (id) return id;
+  }
+  return undefined;
 }
 
 export function formatError(requestId: (error: unknown) => string | undefined) {

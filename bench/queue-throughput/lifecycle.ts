@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_SKIP_BASELINE === '1') {
     const gateway = await runGateway();
     const g = gateway.result;
-    console.table({ 'gateway: createTaskGraph': latencyRow(g.createMs), 'gateway: claimWork': latencyRow(g.claimMs), 'gateway: reports': latencyRow(g.reportMs) });
+    console.table(latencyRows('gateway', g));
     console.table({ gateway: cpuColumns(g, sizes.tasks) });
     const problems = check('gateway', sizes.tasks, g, gateway.states, gateway.runs);
     console.log(`gateway: InnoDB deadlocks during the run ${gateway.deadlocks}; requests retried after an internal error: ${gateway.retries}`);
@@ -109,14 +109,7 @@ async function main(): Promise<void> {
     const pairRatio = b.elapsedMs / g.elapsedMs;
     rounds.push({ gateway, baseline, ratio: pairRatio });
     console.log(`round ${round} of ${ROUNDS}: ratio ${ratio(pairRatio)}`);
-    console.table({
-      'gateway: createTaskGraph': latencyRow(g.createMs),
-      'gateway: claimWork': latencyRow(g.claimMs),
-      'gateway: reports': latencyRow(g.reportMs),
-      'baseline: create batch': latencyRow(b.createMs),
-      'baseline: claim': latencyRow(b.claimMs),
-      'baseline: reports': latencyRow(b.reportMs),
-    });
+    console.table({ ...latencyRows('gateway', g), ...latencyRows('baseline', b) });
     console.table({
       gateway: { total: ms(g.elapsedMs), 'all created at': ms(g.createdMs), throughput: perSecond(sizes.tasks, g.elapsedMs), 'empty claims': g.emptyClaims, ...cpuColumns(g, sizes.tasks) },
       'SQL baseline': { total: ms(b.elapsedMs), 'all created at': ms(b.createdMs), throughput: perSecond(sizes.tasks, b.elapsedMs), 'empty claims': b.emptyClaims, ...cpuColumns(b, sizes.tasks) },
@@ -142,6 +135,11 @@ async function main(): Promise<void> {
 
 function perSecondOf(rate: number): string {
   return `${Math.round(rate).toLocaleString('en-US')} tasks/s`;
+}
+
+/** Request (or transaction) latencies of one run, by step. */
+function latencyRows(name: string, r: LifecycleResult): Record<string, Record<string, string | number>> {
+  return { [`${name}: create batch`]: latencyRow(r.createMs), [`${name}: claim`]: latencyRow(r.claimMs), [`${name}: reports`]: latencyRow(r.reportMs) };
 }
 
 /**
