@@ -39,10 +39,12 @@ const crons = new Set<ChildProcess>();
 
 /**
  * A cron process for `t`'s database and gateway, as the pool tests run it: a data folder and
- * secrets key of its own, provisioning every second; `env` adds to it (the local workers' env).
+ * secrets key of its own, provisioning every second, logging warnings; `env` adds to it (the local
+ * workers' env, another LOG_LEVEL).
  */
 export function spawnPoolCron(t: TestGateway, env: Record<string, string>): CronChild {
   return spawnCron({
+    LOG_LEVEL: 'warn',
     ...env,
     DATABASE_URL: t.database.url,
     CREDENTIALS_KEY,
@@ -50,7 +52,6 @@ export function spawnPoolCron(t: TestGateway, env: Record<string, string>): Cron
     DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cron-')),
     GATEWAY_URL: t.url,
     PROVISIONING_INTERVAL_SECONDS: '1',
-    LOG_LEVEL: 'warn',
   });
 }
 

@@ -2,13 +2,15 @@
 // so nothing but the death being noticed can resolve a run: a worker killed mid-task has its run
 // resolved exception/worker-shutdown by its provider and retried on another worker at once, with
 // the task's processes and folder gone; a cron process killed outright takes its workers with it
-// (each resolves its task worker-shutdown), and the next cron process takes the pool over.
+// (each resolves its task worker-shutdown; one waiting for work exits too), and the next cron
+// process takes the pool over.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases';
+
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { status } from '../support/tasks';
+import { sleep, status } from '../support/tasks';
 import { createPool, localWorkerEnv, makePool, poolErrors, poolWorkers, runProvisioner, uniquePoolId, waitFor } from '../provisioning/support';
 import { expectWorkerProcessesGone, spawnPoolCron, stopCrons } from './pools-support';
 import { createWorkTask, groupAlive, killOrphans, processAlive, readLog, recordGroup, tempArtifactsUrl } from './worker-process';
@@ -139,4 +141,26 @@ describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) 
     expect((await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)).toMatchObject({ stopReason: 'exited' });
     expect(fs.existsSync(path.join(env.LOCAL_WORKERS_DIR, workerId))).toBe(false);
   }, 300_000);
+
+  it('takes a worker that was waiting for work with it, however much the worker logs as it goes', async () => {
+    // At info, the worker logs its way out after its output pipe broke with cron: its exit must
+    // not wait on those lines (it once waited for ever, alive and counted as capacity).
+    await stopCrons(); // the one cron process here: the worker is its child
+    const workerPoolId = uniquePoolId('idledeath');
+    await createPool(t, workerPoolId, makePool({}, { minCapacity: 1, maxCapacity: 1 }));
+    const first = spawnPoolCron(t, { ...env, ...LONG_CLAIMS, LOG_LEVEL: 'info' });
+    const { workerId } = await waitFor('the worker registered', async () => (await poolWorkers(t, workerPoolId, 'running'))[0], 90_000);
+    const pid = await workerPid(t, workerId);
+    await sleep(1000); // registered, it claims at once: now in its long poll
+
+    first.process.kill('SIGKILL');
+    try {
+      await waitFor('the orphaned worker exited', async () => !processAlive(pid), 30_000);
+    } finally {
+      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    // The next cron process finds it gone and records it stopped.
+    cron();
+    await waitFor('the dead cron process\'s worker stopped', async () => (await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)?.state === 'stopped', 90_000);
+  }, 240_000);
 });
