@@ -25,6 +25,8 @@ export interface LoadOptions {
   secretName: string;
   secretValue: string;
   hook: { hookGroupId: string; hookId: string };
+  /** Where workers write their diagnostic reports. */
+  reportDir: string;
 }
 
 const GRAPH_SIZE = 100;
@@ -120,13 +122,16 @@ export const CREATE_GRAPH = 'mutation ($tasks: [TaskGraphEntry!]!) { createTaskG
 /** The pool, the secret, the hook and its role. */
 export async function setUp(options: LoadOptions): Promise<void> {
   const { url, root } = options;
+  // Workers write a diagnostic report (their handles and stack) on SIGUSR2: a failed run asks
+  // the ones still alive for one (run.ts).
+  const env = { NODE_OPTIONS: `--report-on-signal --report-directory=${options.reportDir}` };
   await persist(url, 'mutation ($id: String!, $pool: WorkerPoolInput!) { createWorkerPool(workerPoolId: $id, pool: $pool) { workerPoolId } }', {
     id: options.workerPoolId,
     pool: {
       providerId: 'local',
       description: 'the chaos run’s workers',
       owner: 'chaos@example.com',
-      config: { minCapacity: 0, maxCapacity: 12, launchConfigs: [{ launchConfigId: 'main', capacityPerInstance: 4 }], lifecycle: { queueInactivityTimeout: 600 } },
+      config: { minCapacity: 0, maxCapacity: 12, launchConfigs: [{ launchConfigId: 'main', capacityPerInstance: 4, env }], lifecycle: { queueInactivityTimeout: 600 } },
     },
   }, root);
   await persist(url, 'mutation ($name: String!, $secret: SecretInput!) { setSecret(name: $name, secret: $secret) { name } }', {

@@ -58,7 +58,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const random = seededRandom(options.seed);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-chaos-'));
-  for (const sub of ['logs', 'artifacts', 'workers', 'mariadb']) fs.mkdirSync(path.join(dir, sub));
+  for (const sub of ['logs', 'artifacts', 'workers', 'mariadb', 'reports']) fs.mkdirSync(path.join(dir, sub));
   const faults: Record<FaultKind, number> = { 'gateway killed': 0, 'cron killed': 0, 'worker killed': 0, 'MariaDB crashed': 0, 'Redis cut': 0 };
   const cleanups: (() => Promise<void>)[] = [];
   const workerPoolId = `chaos/run${options.seed}`;
@@ -131,6 +131,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       secretName: 'chaos/deploy-token',
       secretValue: randomSecret(),
       hook: { hookGroupId: 'chaos', hookId: `every-second-${options.seed}` },
+      reportDir: path.join(dir, 'reports'),
     };
     fs.writeFileSync(load.journal, '');
     await setUp(load);
@@ -182,7 +183,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const taskReport = checkTasks(everything, facts);
     violations['tasks: final, ordered, expected, retries with reasons'] = taskReport.violations;
     // Tasks left open: say what provisioning saw then, for a post-mortem from the test's output.
-    if (taskReport.violations.length) taskReport.violations.push(await provisioningSnapshot(db, workerPoolId));
+    if (taskReport.violations.length) {
+      const open = everything.filter((task) => facts.get(task.taskId)?.state === 'pending').map((task) => task.taskId);
+      taskReport.violations.push(await provisioningSnapshot(db, workerPoolId), await lockSnapshot(db, open), await workerReports(workerPoolId, load.reportDir));
+    }
     const journal = checkJournal(fs.readFileSync(load.journal, 'utf8'), facts);
     violations['runs: one worker at a time'] = journal.violations;
     const hook = await checkHook(db, load.hook, hookUntil);
@@ -304,9 +308,9 @@ async function injectFaults(c: FaultContext): Promise<void> {
   }
 }
 
-function killQuietly(pid: number): void {
+function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch {
     // already gone
   }
@@ -338,9 +342,57 @@ async function provisioningSnapshot(db: mysql.Connection, workerPoolId: string):
   const [workers] = await db.query('SELECT worker_id, state, last_active, stop_reason, provider_data FROM workers WHERE worker_pool_id = ?', [workerPoolId]);
   const running = new Set(workerPids(workerPoolId));
   const described = (workers as { worker_id: string; state: string; last_active: Date | null; stop_reason: string | null; provider_data: unknown }[]).map((w) => {
-    const data = (typeof w.provider_data === 'string' ? JSON.parse(w.provider_data) : w.provider_data) as { pid?: number } | null;
+    const data = (typeof w.provider_data === 'string' ? JSON.parse(w.provider_data) : w.provider_data) as { pid?: number; owner?: string } | null;
     const alive = data?.pid !== undefined && running.has(data.pid);
-    return `${w.worker_id} ${w.state}${w.stop_reason ? ` (${w.stop_reason})` : ''}, last active ${w.last_active?.toISOString() ?? 'never'}, pid ${data?.pid ?? '?'} ${alive ? 'running' : 'not running'}`;
+    const process = alive ? `running (parent ${parentPid(data!.pid!)})` : 'not running';
+    return `${w.worker_id} ${w.state}${w.stop_reason ? ` (${w.stop_reason})` : ''}, last active ${w.last_active?.toISOString() ?? 'never'}, started by ${data?.owner ?? '?'}, pid ${data?.pid ?? '?'} ${process}`;
   });
   return `provisioning at the end: lease ${JSON.stringify(pools)}; workers: ${described.join('; ') || 'none'}`;
+}
+
+/** Whether the tasks left pending are locked by a transaction (a claim's SKIP LOCKED passes them by), and the open transactions. */
+async function lockSnapshot(db: mysql.Connection, pending: string[]): Promise<string> {
+  if (!pending.length) return 'locks: no task left pending';
+  await db.beginTransaction();
+  let free: unknown[];
+  try {
+    [free] = (await db.query(`SELECT task_id FROM tasks WHERE task_id IN (?) FOR UPDATE SKIP LOCKED`, [pending])) as [unknown[], unknown];
+  } finally {
+    await db.rollback();
+  }
+  const [transactions] = await db.query('SELECT trx_state, trx_started, trx_mysql_thread_id, trx_query, trx_rows_locked FROM information_schema.innodb_trx');
+  return `locks: ${pending.length - free.length} of ${pending.length} pending tasks locked; open transactions ${JSON.stringify(transactions)}`;
+}
+
+/** Asks each worker process still alive for a diagnostic report; answers what each holds open (the reports stay in the run folder). */
+async function workerReports(workerPoolId: string, reportDir: string): Promise<string> {
+  const pids = workerPids(workerPoolId);
+  for (const pid of pids) killQuietly(pid, 'SIGUSR2');
+  await sleep(2000);
+  const summaries = fs.readdirSync(reportDir).map((file) => {
+    try {
+      const report = JSON.parse(fs.readFileSync(path.join(reportDir, file), 'utf8')) as { header: { processId: number }; libuv: { type: string; is_active: boolean; remoteEndpoint?: { port: number } }[] };
+      // Connections by the port they reach (the balancer, the task proxy), child processes, timers.
+      const counts = new Map<string, number>();
+      for (const handle of report.libuv) {
+        if (!handle.is_active || !['tcp', 'process', 'timer'].includes(handle.type)) continue;
+        const key = handle.remoteEndpoint ? `${handle.type} to :${handle.remoteEndpoint.port}` : handle.type;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return `pid ${report.header.processId}: ${[...counts].map(([key, n]) => `${key} ×${n}`).join(', ') || 'nothing active'}`;
+    } catch (error) {
+      return `${file}: ${(error as Error).message}`;
+    }
+  });
+  return `worker reports (${pids.length} alive): ${summaries.join('; ') || 'none'}`;
+}
+
+function parentPid(pid: number): string {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  } catch {
+    return '?';
+  }
 }
