@@ -1,7 +1,8 @@
 // One provisioning pass over every worker pool, as the cron job runs it every few seconds. For
 // each pool this process holds the lease of (entities/provisioning/lease.ts):
 //   1. workers that must stop become `stopping`: never registered in time, silent past
-//      queueInactivityTimeout, credentials expired, pool deleted or moved to another provider;
+//      queueInactivityTimeout, credentials expired, pool deleted or moved to another provider,
+//      or outliving the cron process that started them (shutting down, it claims nothing more);
 //   2. their provider ends each `stopping` worker; once gone it is `stopped` (a provider that saw
 //      it end has resolved the runs it still held: see resolveRunsOfGoneWorker);
 //   3. a pool marked for deletion with no worker left is removed;
@@ -174,7 +175,9 @@ export class Provisioner {
     if (worker.state === 'stopping') return {};
     if (pool.providerId === NULL_PROVIDER) return { reason: 'pool-deleted' };
     if (worker.providerId !== pool.providerId) return { reason: 'provider-changed' };
-    if (this.providers.get(worker.providerId)?.lost?.(worker)) return { reason: 'exited' };
+    const provider = this.providers.get(worker.providerId);
+    if (provider?.lost?.(worker)) return { reason: 'exited' };
+    if (provider?.orphaned?.(worker)) return { reason: 'orphaned' };
     if (worker.state === 'requested') return worker.registrationDeadline.getTime() <= t ? { reason: 'registration-timeout' } : {};
     if (worker.expires && worker.expires.getTime() <= t) return { reason: 'credentials-expired' };
     const idleBefore = new Date(t - lifecycle.queueInactivityTimeout * 1000);

@@ -4,10 +4,11 @@ import type { WorkerState } from './rules';
 
 /** What a provider remembers about the machine or process behind a worker. */
 export interface ProviderData {
-  /** Local provider: the process id and host, and which cron process started it. */
+  /** Local provider: the process id and host, and which cron process started it (and its pid). */
   pid?: number;
   host?: string;
   owner?: string;
+  cronPid?: number;
   /** Exit code or signal, once the process is gone. */
   exit?: string;
 }

@@ -137,7 +137,7 @@ export class WorkerType {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Why it was stopped: `inactive`, `registration-timeout`, `credentials-expired`, `pool-deleted`, `provider-changed`, `removed`, `launch-failed` or `exited`.',
+    description: 'Why it was stopped: `inactive`, `registration-timeout`, `credentials-expired`, `pool-deleted`, `provider-changed`, `removed`, `launch-failed`, `exited` or `orphaned` (its cron process died while it shut down).',
   })
   stopReason!: string | null;
 

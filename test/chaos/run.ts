@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { parentPid } from '../../cron/provisioning/providers/local-processes';
 import { freePort } from '../gateway/child';
 import { TcpProxy } from '../gateway/tcp-proxy';
 import { CREDENTIALS_KEY, ROOT_TOKEN, SECRETS_KEYS } from '../support/gateway';
@@ -344,7 +345,7 @@ async function provisioningSnapshot(db: mysql.Connection, workerPoolId: string):
   const described = (workers as { worker_id: string; state: string; last_active: Date | null; stop_reason: string | null; provider_data: unknown }[]).map((w) => {
     const data = (typeof w.provider_data === 'string' ? JSON.parse(w.provider_data) : w.provider_data) as { pid?: number; owner?: string } | null;
     const alive = data?.pid !== undefined && running.has(data.pid);
-    const process = alive ? `running (parent ${parentPid(data!.pid!)})` : 'not running';
+    const process = alive ? `running (parent ${parentPid(data!.pid!) ?? '?'})` : 'not running';
     return `${w.worker_id} ${w.state}${w.stop_reason ? ` (${w.stop_reason})` : ''}, last active ${w.last_active?.toISOString() ?? 'never'}, started by ${data?.owner ?? '?'}, pid ${data?.pid ?? '?'} ${process}`;
   });
   return `provisioning at the end: lease ${JSON.stringify(pools)}; workers: ${described.join('; ') || 'none'}`;
@@ -387,12 +388,3 @@ async function workerReports(workerPoolId: string, reportDir: string): Promise<s
   return `worker reports (${pids.length} alive): ${summaries.join('; ') || 'none'}`;
 }
 
-function parentPid(pid: number): string {
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ')'.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-  } catch {
-    return '?';
-  }
-}

@@ -39,18 +39,18 @@ const crons = new Set<ChildProcess>();
 
 /**
  * A cron process for `t`'s database and gateway, as the pool tests run it: a data folder and
- * secrets key of its own, provisioning every second, logging warnings; `env` adds to it (the local
- * workers' env, another LOG_LEVEL).
+ * secrets key of its own, provisioning every second, logging warnings, its workers talking to `t`;
+ * `env` adds to it (the local workers' env) or changes the last two (LOG_LEVEL, GATEWAY_URL).
  */
 export function spawnPoolCron(t: TestGateway, env: Record<string, string>): CronChild {
   return spawnCron({
     LOG_LEVEL: 'warn',
+    GATEWAY_URL: t.url,
     ...env,
     DATABASE_URL: t.database.url,
     CREDENTIALS_KEY,
     SECRETS_KEYS: `test:${crypto.randomBytes(32).toString('base64')}`,
     DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cron-')),
-    GATEWAY_URL: t.url,
     PROVISIONING_INTERVAL_SECONDS: '1',
   });
 }

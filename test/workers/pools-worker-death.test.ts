@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases';
 
+import { TcpProxy } from '../gateway/tcp-proxy';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { sleep, status } from '../support/tasks';
 import { createPool, localWorkerEnv, makePool, poolErrors, poolWorkers, runProvisioner, uniquePoolId, waitFor } from '../provisioning/support';
@@ -163,4 +164,50 @@ describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) 
     cron();
     await waitFor('the dead cron process\'s worker stopped', async () => (await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)?.state === 'stopped', 90_000);
   }, 240_000);
+
+  it('leaves a worker that outlived it, however long its shutdown takes, to the next cron process: stopped, its run retried, its capacity replaced', async () => {
+    // The first cron's worker reaches the gateway through a proxy that is cut before the cron
+    // dies: shutting down, it retries its report for as long as its credentials last (an hour).
+    // Counted as capacity meanwhile, it would hold the pool's only slot and the retry would wait.
+    await stopCrons();
+    const gateway = new URL(t.url);
+    const proxy = await TcpProxy.start({ host: gateway.hostname, port: Number(gateway.port) });
+    let pid: number | undefined;
+    try {
+      const workerPoolId = uniquePoolId('orphan');
+      await createPool(t, workerPoolId, makePool({}, { maxCapacity: 1 }));
+      const task = await createWorkTask(t, workerPoolId, { command: SLEEPS_ON_FIRST_RUN, maxRunTime: 600 }, { retries: 2 });
+      const first = spawnPoolCron(t, { ...env, ...LONG_CLAIMS, GATEWAY_URL: Object.assign(new URL(t.url), { port: String(proxy.port) }).href });
+      const { workerId, pgid } = await runningOn(t, task.taskId);
+      pid = await workerPid(t, workerId);
+
+      await proxy.cut();
+      first.process.kill('SIGKILL');
+      await first.exited;
+      await sleep(2000);
+      expect(processAlive(pid), 'the orphaned worker, still trying to report').toBe(true);
+
+      cron();
+      const done = await waitFor(
+        'the retry completed',
+        async () => {
+          const s = await status(t, task.taskId);
+          return s.state === 'completed' ? s : undefined;
+        },
+        150_000,
+        500,
+      );
+      expect(done.runs).toMatchObject([
+        { runId: 0, state: 'exception', reasonResolved: 'worker-shutdown', workerId },
+        { runId: 1, state: 'completed', reasonCreated: 'retry' },
+      ]);
+      expect(done.runs[1].workerId).not.toBe(workerId);
+      expect(processAlive(pid)).toBe(false);
+      expect(groupAlive(pgid)).toBe(false);
+      expect((await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)).toMatchObject({ state: 'stopped', stopReason: 'orphaned' });
+    } finally {
+      await proxy.close();
+      if (pid && processAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 300_000);
 });

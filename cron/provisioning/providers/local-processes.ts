@@ -26,6 +26,17 @@ export function runsWorker(pid: number, workerId: string): boolean {
   }
 }
 
+/** The parent of `pid` (undefined if it is gone, or elsewhere than Linux). */
+export function parentPid(pid: number): number | undefined {
+  try {
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * SIGKILLs every process left from the tasks of a worker that is gone, and answers their pids.
  * A worker runs each command in a process group of its own, so killing the worker does not end

@@ -11,7 +11,8 @@
 // process closes: what its tasks left running is killed, the worker is `stopped`, and its runs are
 // resolved exception/worker-shutdown and retried at once (resolveRunsOfGoneWorker). Each worker
 // also holds an IPC channel to this process: if cron dies, the channel closes and the worker
-// shuts down as on SIGTERM. A cron started later finds the dead one's workers gone (lost()).
+// shuts down as on SIGTERM. A cron started later finds the dead one's workers gone (lost()), or
+// still shutting down (orphaned()): those it stops as its own, SIGKILL after the grace period.
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +24,7 @@ import { moveWorker, newWorkerId, recordPoolError, requestWorker } from '../../.
 import type { LaunchConfig } from '../../../entities/provisioning/pool-config';
 import { Worker } from '../../../entities/provisioning/Worker';
 import type { WorkerPool } from '../../../entities/provisioning/WorkerPool';
-import { killGroup, killTaskProcesses, runsWorker, signal } from './local-processes';
+import { killGroup, killTaskProcesses, parentPid, runsWorker, signal } from './local-processes';
 import type { Provider } from './provider';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -80,7 +81,7 @@ export class LocalProvider implements Provider {
       providerId: this.providerId,
       launchConfig,
       config: pool.config,
-      providerData: { host: os.hostname(), owner: this.options.owner },
+      providerData: { host: os.hostname(), owner: this.options.owner, cronPid: process.pid },
     });
     const dir = path.resolve(this.options.workersDir, workerId);
     const env: Record<string, string> = {
@@ -155,6 +156,17 @@ export class LocalProvider implements Provider {
     const { pid, host } = worker.providerData;
     if (this.children.has(worker.id) || !pid || host !== os.hostname()) return false;
     return !runsWorker(pid, worker.workerId);
+  }
+
+  /**
+   * Whether a worker of this host outlived the cron process that started it (its parent is no
+   * longer that process). Such a worker is shutting down: it claims nothing more, so it must not
+   * count as capacity for however long its shutdown takes.
+   */
+  orphaned(worker: Worker): boolean {
+    const { pid, host, cronPid } = worker.providerData;
+    if (this.children.has(worker.id) || !pid || !cronPid || host !== os.hostname()) return false;
+    return runsWorker(pid, worker.workerId) && parentPid(pid) !== cronPid;
   }
 
   async close(): Promise<void> {

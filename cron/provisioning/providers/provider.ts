@@ -23,6 +23,11 @@ export interface Provider {
    * provider that cannot tell leaves such workers to the lifecycle timeouts.
    */
   lost?(worker: Worker): boolean;
+  /**
+   * Whether a worker outlived what started it and is shutting down: it claims no more work. The
+   * provisioner stops it (`orphaned`) so that its capacity is replaced at once. Optional.
+   */
+  orphaned?(worker: Worker): boolean;
   /** Stops every worker this provider started in this process, and waits until they are gone. */
   close(): Promise<void>;
 }
