@@ -36,6 +36,19 @@ async function runningOn(t: TestGateway, taskId: string): Promise<{ workerId: st
   return { workerId, pgid };
 }
 
+/** Waits until the task completed (its retry ran); answers its status. */
+function retryCompleted(t: TestGateway, taskId: string) {
+  return waitFor(
+    'the retry completed',
+    async () => {
+      const s = await status(t, taskId);
+      return s.state === 'completed' ? s : undefined;
+    },
+    150_000,
+    500,
+  );
+}
+
 describe.each(databaseKinds)('a local worker killed mid-task on %s', (kind) => {
   let t: TestGateway;
   let runner: ReturnType<typeof runProvisioner>;
@@ -128,15 +141,7 @@ describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) 
     // The next cron process takes the pool over once the dead one's lease lapses: it finds the
     // worker gone, stops it, and starts one that runs the retry.
     cron();
-    const done = await waitFor(
-      'the retry completed',
-      async () => {
-        const s = await status(t, task.taskId);
-        return s.state === 'completed' ? s : undefined;
-      },
-      150_000,
-      500,
-    );
+    const done = await retryCompleted(t, task.taskId);
     expect(done.runs[1].workerId).not.toBe(workerId);
     await waitFor('the dead cron process\'s worker stopped', async () => (await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)?.state === 'stopped', 30_000);
     expect((await poolWorkers(t, workerPoolId)).find((w) => w.workerId === workerId)).toMatchObject({ stopReason: 'exited' });
@@ -188,15 +193,7 @@ describe.each(databaseKinds)('a cron process killed with SIGKILL on %s', (kind) 
       expect(processAlive(pid), 'the orphaned worker, still trying to report').toBe(true);
 
       cron();
-      const done = await waitFor(
-        'the retry completed',
-        async () => {
-          const s = await status(t, task.taskId);
-          return s.state === 'completed' ? s : undefined;
-        },
-        150_000,
-        500,
-      );
+      const done = await retryCompleted(t, task.taskId);
       expect(done.runs).toMatchObject([
         { runId: 0, state: 'exception', reasonResolved: 'worker-shutdown', workerId },
         { runId: 1, state: 'completed', reasonCreated: 'retry' },
