@@ -205,4 +205,19 @@ describe.each(databaseKinds)('audit history on %s', (kind) => {
     expect(errorCode(await t.gql(HISTORY, { type: 'role', id: roleId }, stranger.auth))).toBe('INSUFFICIENT_SCOPES');
     expect(errorCode(await t.gql(HISTORY, { type: 'planet', id: 'x' }, t.root))).toBe('BAD_USER_INPUT');
   });
+
+  it('audits deleting a role but not deleting one that is gone, and refuses a roleId no role can have', async () => {
+    // Found by the fuzz test: deleteRole audited any id, and on MySQL one longer than the audit
+    // column failed as an internal error.
+    const DELETE = 'mutation ($id: String!) { deleteRole(roleId: $id) }';
+    const roleId = uniqueId('deleted');
+    await t.ok('mutation ($id: String!) { createRole(roleId: $id, role: { scopes: [] }) { roleId } }', { id: roleId }, t.root);
+    await t.ok(DELETE, { id: roleId }, t.root);
+    expect((await t.ok(DELETE, { id: roleId }, t.root)).deleteRole).toBe(true);
+    const data = await t.ok(HISTORY, { type: 'role', id: roleId }, t.root);
+    expect(data.auditHistory.nodes.map((n: any) => n.action)).toEqual(['created', 'deleted']);
+    const tooLong = await t.gql(DELETE, { id: 'r'.repeat(600) }, t.root);
+    expect(errorCode(tooLong)).toBe('BAD_USER_INPUT');
+    expect(tooLong.errors![0].extensions!.details).toMatchObject({ field: 'roleId' });
+  });
 });

@@ -69,11 +69,14 @@ export async function updateRole(ctx: CommandContext, props: { roleId: string; r
   return view(ctx, updated);
 }
 
-/** Deleting is idempotent: deleting a role that is gone succeeds. */
+/** Deleting is idempotent: deleting a role that is gone succeeds (and is not audited). */
 export async function deleteRole(ctx: CommandContext, props: { roleId: string }): Promise<boolean> {
-  await requireScopes(ctx, `auth:delete-role:${props.roleId}`, `deleteRole(${props.roleId})`);
-  await changeRoles(ctx, { roleId: props.roleId, change: 'deleted' }, async (tx) => {
-    await tx.getRepository(Role).delete({ roleId: props.roleId });
+  const { roleId } = props;
+  checkRoleId(roleId);
+  await requireScopes(ctx, `auth:delete-role:${roleId}`, `deleteRole(${roleId})`);
+  await changeRoles(ctx, { roleId, change: 'deleted' }, async (tx, all) => {
+    if (!all.some((r) => r.roleId === roleId)) return 'unchanged';
+    await tx.getRepository(Role).delete({ roleId });
   });
   return true;
 }
@@ -90,12 +93,12 @@ export async function roleView(ctx: CommandContext, row: Role): Promise<RoleView
 async function changeRoles(
   ctx: CommandContext,
   event: RoleChange,
-  change: (tx: EntityManager, all: Role[]) => Promise<void>,
+  change: (tx: EntityManager, all: Role[]) => Promise<void | 'unchanged'>,
 ): Promise<void> {
   await inTransaction(ctx.core.db, async (tx) => {
     await tx.getRepository(AuthState).increment({ name: 'roles' }, 'generation', 1);
     const all = await tx.getRepository(Role).find();
-    await change(tx, all);
+    if ((await change(tx, all)) === 'unchanged') return;
     await recordAudit(tx, ctx, { entityType: 'role', entityId: event.roleId, action: event.change });
   });
   ctx.core.roles.invalidate();
