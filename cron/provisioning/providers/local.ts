@@ -153,9 +153,8 @@ export class LocalProvider implements Provider {
    * ended: its recorded pid no longer runs it. Not yet knowing the pid is not being gone.
    */
   lost(worker: Worker): boolean {
-    const { pid, host } = worker.providerData;
-    if (this.children.has(worker.id) || !pid || host !== os.hostname()) return false;
-    return !runsWorker(pid, worker.workerId);
+    const pid = this.unwatchedPid(worker);
+    return pid !== undefined && !runsWorker(pid, worker.workerId);
   }
 
   /**
@@ -164,9 +163,15 @@ export class LocalProvider implements Provider {
    * count as capacity for however long its shutdown takes.
    */
   orphaned(worker: Worker): boolean {
-    const { pid, host, cronPid } = worker.providerData;
-    if (this.children.has(worker.id) || !pid || !cronPid || host !== os.hostname()) return false;
-    return runsWorker(pid, worker.workerId) && parentPid(pid) !== cronPid;
+    const pid = this.unwatchedPid(worker);
+    const { cronPid } = worker.providerData;
+    return pid !== undefined && !!cronPid && runsWorker(pid, worker.workerId) && parentPid(pid) !== cronPid;
+  }
+
+  /** The recorded pid of a worker of this host that no process here watches (started by another cron process). */
+  private unwatchedPid(worker: Worker): number | undefined {
+    const { pid, host } = worker.providerData;
+    return !this.children.has(worker.id) && pid && host === os.hostname() ? pid : undefined;
   }
 
   async close(): Promise<void> {
